@@ -1,0 +1,71 @@
+@echo off
+rem ActorHttp build helper for Windows. Usage: build.cmd build, test, run or bench [args...]
+setlocal EnableExtensions DisableDelayedExpansion
+cd /d "%~dp0"
+
+set "DOTNET_CLI_TELEMETRY_OPTOUT=1"
+set "DOTNET_NOLOGO=1"
+set "DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1"
+
+set "SUBCMD=%~1"
+if "%SUBCMD%"=="" goto usage
+if /i "%SUBCMD%"=="help"   goto usage
+if /i "%SUBCMD%"=="-h"     goto usage
+if /i "%SUBCMD%"=="--help" goto usage
+if /i "%SUBCMD%"=="build" goto known
+if /i "%SUBCMD%"=="test"  goto known
+if /i "%SUBCMD%"=="run"   goto known
+if /i "%SUBCMD%"=="bench" goto known
+echo build.cmd: unknown command '%SUBCMD%' 1>&2
+call :print_usage 1>&2
+exit /b 2
+
+:known
+rem Pass-through args = all args minus the subcommand. Positional args split
+rem on the equals sign and SHIFT does not change the all-args variable, hence
+rem the substring removal below. Delayed expansion is enabled only after the
+rem args were stored, so a filter using != survives, and ARGS is expanded after
+rem quote and pipe parsing, so quoted filters with a pipe pass through as-is.
+set ARGS=%*
+setlocal EnableDelayedExpansion
+set "ARGS=!ARGS:*%SUBCMD%=!"
+goto %SUBCMD%
+
+:usage
+call :print_usage
+exit /b 0
+
+:build
+dotnet build ActorHttp.sln -c Release -nologo -v q
+exit /b %ERRORLEVEL%
+
+:test
+if exist "artifacts\test-results" rmdir /s /q "artifacts\test-results"
+dotnet build ActorHttp.sln -c Release -nologo -v q
+if errorlevel 1 (
+  echo build.cmd: build failed 1>&2
+  exit /b 1
+)
+dotnet test ActorHttp.sln -c Release --no-build --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory artifacts\test-results --blame-hang-timeout 5m !ARGS!
+exit /b %ERRORLEVEL%
+
+:run
+dotnet run --project src\ActorHttp.Host -c Release -- --config hocon\standalone.conf !ARGS!
+exit /b %ERRORLEVEL%
+
+:bench
+echo build.cmd: the benchmark uses wrk, ab and httperf and needs Linux or WSL: 1>&2
+echo     wsl ./build.sh bench 1>&2
+exit /b 1
+
+:print_usage
+echo Usage: build.cmd ^<command^> [args...]
+echo.
+echo Commands:
+echo   build            dotnet build ActorHttp.sln -c Release
+echo   test [args...]   build Release and run all tests (args go to dotnet test,
+echo                    e.g. --filter Category=Parser); TRX in artifacts\test-results
+echo   run [args...]    run the standalone node (src\ActorHttp.Host) with
+echo                    hocon\standalone.conf; args are passed to the node
+echo   bench            needs Linux/WSL: use ./build.sh bench
+exit /b 0

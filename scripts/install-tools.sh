@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Idempotently ensure the command-line tools used by the tests and benchmarks
+# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd).
+# Only touches apt when something is missing. Debian/Ubuntu only.
+set -euo pipefail
+
+# command -> Debian package
+declare -A PKG=(
+  [curl]=curl
+  [ab]=apache2-utils
+  [httperf]=httperf
+  [wrk]=wrk
+  [nc]=netcat-openbsd
+)
+
+missing=()
+for cmd in curl ab httperf wrk nc; do
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    missing+=("${PKG[$cmd]}")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-tools: installing missing packages: ${missing[*]}" >&2
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-tools: ERROR: apt-get not found; install manually: ${missing[*]}" >&2
+  exit 1
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo)
+  else
+    echo "install-tools: ERROR: not root and sudo not available; install manually: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+
+if ! "${SUDO[@]}" apt-get update -qq >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-tools: ERROR: apt-get update failed" >&2
+  exit 1
+fi
+if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-tools: ERROR: apt-get install failed for: ${missing[*]}" >&2
+  exit 1
+fi
+
+# Verify every command is now available.
+still=()
+for cmd in curl ab httperf wrk nc; do
+  command -v "$cmd" >/dev/null 2>&1 || still+=("$cmd")
+done
+if [ "${#still[@]}" -ne 0 ]; then
+  echo "install-tools: ERROR: still missing after install: ${still[*]}" >&2
+  exit 1
+fi
+echo "install-tools: ok" >&2

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.Configuration;
+using ActorHttp.Host;
+using ActorHttp.Routing;
+using ActorHttp.Server;
+
+// The standalone ActorHttp node: an actor system configured entirely in HOCON, serving the configured routes.
+var configOption = new Option<string?>("--config", "-c") { Description = "HOCON config file of the node (e.g. hocon/standalone.conf)" };
+var portOption = new Option<int?>("--port", "-p") { Description = "HTTP port; overrides actor-http.server.port" };
+var setOption = new Option<string[]>("--set") { Description = "Override one config value: --set path=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+var root = new RootCommand("ActorHttp standalone node: an HTTP/1.1 server on Akka.NET, configured in HOCON")
+{
+    configOption, portOption, setOption,
+};
+root.SetAction((parse, _) => Node.RunAsync(parse.GetValue(configOption), parse.GetValue(portOption), parse.GetValue(setOption) ?? []));
+return await root.Parse(args).InvokeAsync();
+
+internal static class Node
+{
+    public static async Task<int> RunAsync(string? configPath, int? port, string[] overrides)
+    {
+        Config config;
+        ServerSettings settings;
+        Routes routes;
+        try
+        {
+            if (port is < 0 or > 65535) throw new ConfigurationException($"--port must be between 0 and 65535 (was {port})");
+            config = NodeConfig.Load(configPath, port, overrides);
+            settings = ServerSettings.Create(config);
+            routes = RouteConfig.Load(config);
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+
+        var system = ActorSystem.Create(config.GetString("actor-http.system-name", "actor-http"), config);
+        ServerBinding binding;
+        try
+        {
+            binding = await HttpServer.Get(system).BindAsync(routes, settings);
+        }
+        catch (Exception e) when (e is BindFailedException or ConfigurationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            await system.Terminate();
+            return e is BindFailedException ? 3 : 2;
+        }
+
+        // Ctrl+C and SIGTERM run CoordinatedShutdown: unbind, let in-flight requests finish, terminate.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Shutdown);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Shutdown);
+        Console.WriteLine($"listening on {binding.Url}");
+        await system.WhenTerminated;
+        return 0;
+
+        void Shutdown(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Text;
+using Akka.IO;
+
+namespace ActorHttp.Protocol;
+
+/// <summary>
+/// An HTTP request as handler actors receive it. Immutable; the body is complete (already de-chunked).
+/// </summary>
+public sealed record HttpRequest
+{
+    /// <summary>The method, e.g. <c>GET</c>. Standard methods are interned <see cref="HttpMethods"/> strings.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>The request-target exactly as sent: origin-form (<c>/a?b</c>), absolute-form or <c>*</c>.</summary>
+    public required string Target { get; init; }
+
+    /// <summary>The path of the target, still percent-encoded as sent (always starts with '/', or is <c>*</c>).</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The query of the target without the leading '?', or empty.</summary>
+    public string Query { get; init; } = "";
+
+    /// <summary>The protocol version the client used.</summary>
+    public HttpProtocol Protocol { get; init; } = HttpProtocol.Http11;
+
+    /// <summary>The header fields as received.</summary>
+    public HttpHeaders Headers { get; init; } = HttpHeaders.Empty;
+
+    /// <summary>The request body (empty when there is none).</summary>
+    public ByteString Body { get; init; } = ByteString.Empty;
+
+    /// <summary>Values of the route template's <c>{param}</c> segments, percent-decoded.</summary>
+    public IReadOnlyDictionary<string, string> RouteValues { get; init; } = EmptyRouteValues;
+
+    /// <summary>The client's address, when known.</summary>
+    public EndPoint? RemoteAddress { get; init; }
+
+    /// <summary>The body decoded as UTF-8.</summary>
+    public string BodyAsString() => Body.IsEmpty ? "" : Encoding.UTF8.GetString(Body.ToReadOnlySpan());
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptyRouteValues = new Dictionary<string, string>();
+
+    /// <summary>A one-line summary for logs: method, target and protocol.</summary>
+    public override string ToString() => $"{Method} {Target} {(Protocol == HttpProtocol.Http11 ? "HTTP/1.1" : "HTTP/1.0")}";
+}

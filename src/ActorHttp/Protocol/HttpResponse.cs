@@ -1,0 +1,52 @@
+using System.Text;
+using Akka.IO;
+
+namespace ActorHttp.Protocol;
+
+/// <summary>
+/// A response as handler actors send it back. Immutable. The server adds the framing headers
+/// (<c>Content-Length</c>), <c>Date</c>, <c>Server</c> and <c>Connection</c>; handler-supplied framing headers
+/// are ignored so a handler can never produce an ambiguous message.
+/// </summary>
+public sealed record HttpResponse
+{
+    /// <summary>The status code, 100–599.</summary>
+    public int Status { get; init; } = 200;
+
+    /// <summary>The <c>Content-Type</c> of the body, or null for none.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>Further header fields, rendered in order.</summary>
+    public IReadOnlyList<HttpHeader> Headers { get; init; } = [];
+
+    /// <summary>The body. Dropped when rendering HEAD responses and 1xx/204/304 statuses.</summary>
+    public ByteString Body { get; init; } = ByteString.Empty;
+
+    /// <summary>When true the server closes the connection after sending this response.</summary>
+    public bool CloseConnection { get; init; }
+
+    /// <summary>A response with a text body (UTF-8) and the given content type.</summary>
+    public static HttpResponse Text(string text, int status = 200, string contentType = "text/plain; charset=utf-8") =>
+        new() { Status = status, ContentType = contentType, Body = ByteString.FromString(text, Encoding.UTF8) };
+
+    /// <summary>A response with a JSON body already serialized to <paramref name="json"/>.</summary>
+    public static HttpResponse Json(string json, int status = 200) => Text(json, status, "application/json");
+
+    /// <summary>A response with a status and no body.</summary>
+    public static HttpResponse Empty(int status) => new() { Status = status };
+
+    /// <summary>An error response: the status, its reason phrase as a plain-text body and an optional detail line.</summary>
+    public static HttpResponse Error(int status, string? detail = null) =>
+        Text(detail is null ? $"{StatusCodes.ReasonPhrase(status)}\n" : $"{StatusCodes.ReasonPhrase(status)}: {detail}\n", status);
+
+    /// <summary>The body decoded as UTF-8.</summary>
+    public string BodyAsString() => Body.IsEmpty ? "" : Encoding.UTF8.GetString(Body.ToReadOnlySpan());
+
+    /// <summary>The first value of a header set by the handler (case-insensitive), or null.</summary>
+    public string? Header(string name)
+    {
+        foreach (var h in Headers)
+            if (h.Is(name)) return h.Value;
+        return null;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+
+namespace ActorHttp.Protocol.Rendering;
+
+/// <summary>How one response is to be framed on its connection.</summary>
+/// <param name="Protocol">The protocol of the request being answered.</param>
+/// <param name="IsHead">The request was HEAD: headers as for GET, no body.</param>
+/// <param name="Close">The connection closes after this response.</param>
+public readonly record struct RenderContext(HttpProtocol Protocol, bool IsHead, bool Close);
+
+/// <summary>
+/// Renders responses to bytes: status line, headers and body back to back in one <see cref="OutputBuffer"/>,
+/// so each response (or a batch of pipelined ones) leaves in a single write. No string is formatted per response:
+/// status lines are cached, <c>Date</c> comes from <see cref="DateHeader"/>, numbers are formatted into the buffer.
+/// </summary>
+public sealed class HttpResponseRenderer
+{
+    /// <summary>Bodies up to this size are copied next to their head; larger ones are referenced.</summary>
+    private const int CopyBodyLimit = 16 * 1024;
+
+    private static readonly byte[][] StatusLines = BuildStatusLines();
+    private static readonly SearchValues<char> UnsafeValueChars = SearchValues.Create("\r\n\0");
+
+    /// <summary>The interim response that tells a client waiting on <c>Expect: 100-continue</c> to send its body.</summary>
+    public static ReadOnlySpan<byte> Continue => "HTTP/1.1 100 Continue\r\n\r\n"u8;
+
+    private readonly byte[] _serverLine;
+
+    /// <param name="serverHeader">The <c>Server</c> header value; empty to send none.</param>
+    public HttpResponseRenderer(string serverHeader)
+    {
+        _serverLine = string.IsNullOrEmpty(serverHeader) ? [] : Encoding.Latin1.GetBytes($"Server: {serverHeader}\r\n");
+    }
+
+    /// <summary>Renders <paramref name="response"/> into <paramref name="output"/>.</summary>
+    public void Render(HttpResponse response, in RenderContext context, OutputBuffer output)
+    {
+        var status = response.Status is >= 100 and <= 599 ? response.Status : StatusCodes.InternalServerError;
+        output.Write(StatusLines[status - 100] ?? StatusLine(status));
+
+        var hasDate = false;
+        var hasServer = false;
+        foreach (var header in response.Headers)
+        {
+            if (IsFramingHeader(header.Name) || !IsSafe(header)) continue;
+            hasDate |= header.Is("Date");
+            hasServer |= header.Is("Server");
+            WriteHeader(output, header.Name, header.Value);
+        }
+        if (!hasServer) output.Write(_serverLine);
+        if (!hasDate) output.Write(DateHeader.Current);
+        if (response.ContentType is { } contentType && !contentType.AsSpan().ContainsAny(UnsafeValueChars))
+            WriteHeader(output, "Content-Type", contentType);
+
+        if (context.Close) output.Write("Connection: close\r\n"u8);
+        else if (context.Protocol == HttpProtocol.Http10) output.Write("Connection: keep-alive\r\n"u8);
+
+        var body = response.Body;
+        if (StatusCodes.ForbidsBody(status))
+        {
+            output.Write("\r\n"u8);
+            return;
+        }
+        WriteContentLength(output, body.Count);
+        output.Write("\r\n"u8);
+        if (context.IsHead || body.IsEmpty) return;
+        if (body.Count > CopyBodyLimit) output.Append(body);
+        else output.Write(body.ToReadOnlySpan());
+    }
+
+    /// <summary>True for headers the server owns; a handler's values for them are ignored.</summary>
+    private static bool IsFramingHeader(string name) =>
+        name.Length switch
+        {
+            10 => name.Equals("Connection", StringComparison.OrdinalIgnoreCase),
+            12 => name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase),
+            14 => name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase),
+            17 => name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
+
+    /// <summary>A header whose name is not a token or whose value holds CR, LF or NUL would split the response: dropped.</summary>
+    private static bool IsSafe(HttpHeader header)
+    {
+        if (header.Name.Length == 0 || header.Value.AsSpan().ContainsAny(UnsafeValueChars)) return false;
+        foreach (var c in header.Name)
+            if (c > 0x7F || !Parsing.HttpSyntax.Token.Contains((byte)c)) return false;
+        return true;
+    }
+
+    private static void WriteHeader(OutputBuffer output, string name, string value)
+    {
+        var size = name.Length + value.Length + 4;
+        var span = output.GetSpan(size);
+        var n = Encoding.Latin1.GetBytes(name, span);
+        span[n++] = (byte)':';
+        span[n++] = (byte)' ';
+        n += Encoding.Latin1.GetBytes(value, span[n..]);
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
+        output.Advance(n);
+    }
+
+    private static void WriteContentLength(OutputBuffer output, long length)
+    {
+        var prefix = "Content-Length: "u8;
+        var span = output.GetSpan(prefix.Length + 22);
+        prefix.CopyTo(span);
+        Utf8Formatter.TryFormat(length, span[prefix.Length..], out var digits);
+        var n = prefix.Length + digits;
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
+        output.Advance(n);
+    }
+
+    private static byte[] StatusLine(int status) =>
+        Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {StatusCodes.ReasonPhrase(status)}\r\n");
+
+    private static byte[][] BuildStatusLines()
+    {
+        var lines = new byte[500][];
+        for (var status = 100; status <= 599; status++) lines[status - 100] = StatusLine(status);
+        return lines;
+    }
+}

@@ -1,0 +1,77 @@
+using Akka.Actor;
+using Akka.Configuration;
+using ActorHttp.Handlers;
+using ActorHttp.Protocol;
+
+namespace ActorHttp.Routing;
+
+/// <summary>
+/// Reads routes from HOCON (the <c>actor-http.routes</c> section; syntax in reference.conf). Every mistake is a
+/// <see cref="ConfigurationException"/> naming the route and the key.
+/// </summary>
+public static class RouteConfig
+{
+    /// <summary>Reads <c>actor-http.routes</c> from <paramref name="config"/>.</summary>
+    public static Routes Load(Config config)
+    {
+        var routes = new Routes();
+        if (!config.HasPath("actor-http.routes")) return routes;
+        var section = config.GetConfig("actor-http.routes");
+        if (section.IsEmpty) return routes;
+        foreach (var name in section.Root.GetObject().Items.Keys)
+        {
+            var key = $"actor-http.routes.{name}";
+            try
+            {
+                routes = LoadOne(routes, name, section.GetConfig(name), key);
+            }
+            catch (ConfigurationException) { throw; }
+            catch (Exception e)
+            {
+                throw new ConfigurationException($"{key}: {e.Message}", e);
+            }
+        }
+        return routes;
+    }
+
+    private static Routes LoadOne(Routes routes, string name, Config route, string key)
+    {
+        if (route == null || route.IsEmpty) throw new ConfigurationException($"{key}: must be an object with path, methods and handler");
+        var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
+        IList<string> methods = route.HasPath("methods") ? route.GetStringList("methods")
+            : route.HasPath("method") ? [route.GetString("method")] : [HttpMethods.Get];
+        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health or a type name)");
+        var props = handler switch
+        {
+            "text" => TextHandler.Props(
+                route.GetString("text") ?? throw new ConfigurationException($"{key}.text is missing (the text handler's body)"),
+                route.GetString("content-type", "text/plain"),
+                route.GetInt("status", 200)),
+            "echo" => EchoHandler.Props(),
+            "health" => HealthHandler.Props(),
+            _ => PropsOfType(handler, route, key),
+        };
+        var dispatcher = route.GetString("dispatcher", "");
+        if (!string.IsNullOrEmpty(dispatcher)) props = props.WithDispatcher(dispatcher);
+        try
+        {
+            return routes.Map(methods, path, props, name);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new ConfigurationException($"{key}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A user handler by type name: an actor type with a public constructor taking its route's Config, or none.</summary>
+    private static Props PropsOfType(string typeName, Config route, string key)
+    {
+        var type = Type.GetType(typeName, throwOnError: false)
+                   ?? throw new ConfigurationException($"{key}.handler: type '{typeName}' not found (write \"Namespace.Type, Assembly\")");
+        if (!typeof(ActorBase).IsAssignableFrom(type) || type.IsAbstract)
+            throw new ConfigurationException($"{key}.handler: '{type.FullName}' is not a concrete actor type");
+        if (type.GetConstructor([typeof(Config)]) != null) return Props.Create(type, route);
+        if (type.GetConstructor(Type.EmptyTypes) != null) return Props.Create(type);
+        throw new ConfigurationException($"{key}.handler: '{type.FullName}' needs a public constructor taking no arguments or a Config");
+    }
+}

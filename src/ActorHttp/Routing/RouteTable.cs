@@ -1,0 +1,77 @@
+using Akka.Actor;
+using ActorHttp.Protocol;
+using ActorHttp.Server;
+
+namespace ActorHttp.Routing;
+
+/// <summary>
+/// Routes with their handler actors resolved: the <see cref="IRequestRouter"/> the connections consult.
+/// Literal paths are found with one dictionary lookup; templates are tried most specific first.
+/// Unknown path → 404; known path, other method → 405 with <c>Allow</c> (OPTIONS → 204 with <c>Allow</c>);
+/// a method no route names and RFC 9110 does not define → 501.
+/// </summary>
+public sealed class RouteTable : IRequestRouter
+{
+    /// <summary>The handlers of one path: method → actor, and the Allow header listing them.</summary>
+    private sealed class PathHandlers(Dictionary<string, IActorRef> byMethod, bool transparentHead)
+    {
+        public readonly Dictionary<string, IActorRef> ByMethod = byMethod;
+        public readonly string Allow = string.Join(", ",
+            byMethod.Keys.Concat(transparentHead && byMethod.ContainsKey(HttpMethods.Get) ? [HttpMethods.Head] : [])
+                .Distinct().OrderBy(m => HttpMethods.Standard.Contains(m) ? HttpMethods.Standard.ToList().IndexOf(m) : 100));
+    }
+
+    private static readonly HttpResponse NotFound = HttpResponse.Error(StatusCodes.NotFound);
+    private static readonly HttpResponse NotImplemented = HttpResponse.Error(StatusCodes.NotImplemented, "method not supported");
+
+    private readonly Dictionary<string, PathHandlers> _literal = new(StringComparer.Ordinal);
+    private readonly List<(PathTemplate Template, PathHandlers Handlers)> _templates = [];
+    private readonly bool _transparentHead;
+
+    /// <param name="routes">Each route with the actor that serves it.</param>
+    /// <param name="transparentHead">Serve HEAD with the GET handler (the request is presented as GET).</param>
+    public RouteTable(IEnumerable<(RouteDefinition Route, IActorRef Handler)> routes, bool transparentHead = true)
+    {
+        _transparentHead = transparentHead;
+        var byTemplate = new Dictionary<string, (PathTemplate Template, Dictionary<string, IActorRef> Methods)>(StringComparer.Ordinal);
+        foreach (var (route, handler) in routes)
+        {
+            if (!byTemplate.TryGetValue(route.Template.Template, out var entry))
+                byTemplate[route.Template.Template] = entry = (route.Template, new Dictionary<string, IActorRef>(StringComparer.Ordinal));
+            foreach (var method in route.Methods) entry.Methods[method] = handler;
+        }
+        foreach (var (template, methods) in byTemplate.Values)
+        {
+            var handlers = new PathHandlers(methods, transparentHead);
+            if (template.IsLiteral) _literal[template.Template] = handlers;
+            else _templates.Add((template, handlers));
+        }
+        _templates.Sort((a, b) => b.Template.Specificity.CompareTo(a.Template.Specificity));
+    }
+
+    /// <inheritdoc />
+    public RouteDecision Route(HttpRequest request)
+    {
+        Dictionary<string, string>? values = null;
+        if (!_literal.TryGetValue(request.Path, out var handlers))
+        {
+            foreach (var (template, candidate) in _templates)
+            {
+                if (!template.TryMatch(request.Path, out values)) continue;
+                handlers = candidate;
+                break;
+            }
+            if (handlers == null) return RouteDecision.Respond(NotFound);
+        }
+
+        var method = request.Method;
+        if (handlers.ByMethod.TryGetValue(method, out var handler))
+            return RouteDecision.Dispatch(handler, values == null ? request : request with { RouteValues = values });
+        if (_transparentHead && ReferenceEquals(method, HttpMethods.Head) && handlers.ByMethod.TryGetValue(HttpMethods.Get, out handler))
+            return RouteDecision.Dispatch(handler, request with { Method = HttpMethods.Get, RouteValues = values ?? request.RouteValues });
+        if (ReferenceEquals(method, HttpMethods.Options))
+            return RouteDecision.Respond(new HttpResponse { Status = StatusCodes.NoContent, Headers = [new HttpHeader("Allow", handlers.Allow)] });
+        if (!HttpMethods.IsStandard(method)) return RouteDecision.Respond(NotImplemented);
+        return RouteDecision.Respond(HttpResponse.Error(StatusCodes.MethodNotAllowed) with { Headers = [new HttpHeader("Allow", handlers.Allow)] });
+    }
+}

@@ -1,0 +1,36 @@
+using Akka.Actor;
+using Akka.Configuration;
+using ActorHttp.Server;
+
+namespace ActorHttp.Routing;
+
+/// <summary>Binding a server to a <see cref="Routes"/> table.</summary>
+public static class RoutingExtensions
+{
+    /// <summary>
+    /// Creates the routes' handler actors (under one supervisor), then binds a listener that serves them.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A route names a dispatcher that is not configured.</exception>
+    /// <exception cref="BindFailedException">The address could not be bound.</exception>
+    public static async Task<ServerBinding> BindAsync(this HttpServer server, Routes routes, ServerSettings? settings = null)
+    {
+        settings ??= server.Settings;
+        var table = await MaterializeAsync(server.System, routes, settings.TransparentHeadRequests).ConfigureAwait(false);
+        return await server.BindAsync(table, settings).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates the handler actors of <paramref name="routes"/> and returns the table that routes to them.</summary>
+    public static async Task<RouteTable> MaterializeAsync(ActorSystem system, Routes routes, bool transparentHead = true)
+    {
+        foreach (var route in routes.Definitions)
+        {
+            var dispatcher = route.HandlerProps?.Dispatcher;
+            if (!string.IsNullOrEmpty(dispatcher) && dispatcher != Akka.Dispatch.Dispatchers.DefaultDispatcherId
+                && !system.Dispatchers.HasDispatcher(dispatcher))
+                throw new ConfigurationException($"route '{route.Name}': dispatcher '{dispatcher}' is not configured");
+        }
+        var supervisor = system.ActorOf(Props.Create(() => new HandlerSupervisor(routes.Definitions)));
+        var started = await supervisor.Ask<HandlerSupervisor.Started>(HandlerSupervisor.GetHandlers.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        return new RouteTable(routes.Definitions.Select((route, i) => (route, started.Handlers[i])), transparentHead);
+    }
+}

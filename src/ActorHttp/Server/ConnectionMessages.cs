@@ -1,0 +1,31 @@
+using Akka.IO;
+
+namespace ActorHttp.Server;
+
+/// <summary>Ack token of the connection's writes: one write is outstanding at a time.</summary>
+internal sealed class WriteAck : Tcp.Event
+{
+    public static readonly WriteAck Instance = new();
+    private WriteAck() { }
+}
+
+/// <summary>Timer message: check the connection's deadlines.</summary>
+internal sealed class CheckTimeouts
+{
+    public static readonly CheckTimeouts Instance = new();
+    private CheckTimeouts() { }
+}
+
+/// <summary>Sent by the listener on shutdown: finish in-flight requests with <c>Connection: close</c>, then close.</summary>
+internal sealed class DrainConnection
+{
+    public static readonly DrainConnection Instance = new();
+    private DrainConnection() { }
+}
+
+/// <summary>Sent by a connection actor to its listener when it stops.</summary>
+internal sealed class ConnectionStopped
+{
+    public static readonly ConnectionStopped Instance = new();
+    private ConnectionStopped() { }
+}

@@ -1,0 +1,511 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using ActorHttp.Protocol;
+using ActorHttp.Protocol.Parsing;
+using ActorHttp.Protocol.Rendering;
+
+namespace ActorHttp.Server;
+
+/// <summary>
+/// One accepted socket. Reads bytes from its Akka.IO connection, lets <see cref="HttpRequestParser"/> turn them into
+/// requests, sends each to the handler the router picks, and writes the responses back in request order.
+/// <para>
+/// States: <c>Open</c> (reading and answering) → <c>Closing</c> (final response flushed, FIN sent, draining the
+/// peer's bytes until it closes or the linger timeout) → stopped. Within <c>Open</c> each request moves through
+/// reading head → reading body (the parser's states) → waiting for its handler (an entry in the exchange queue) →
+/// writing (rendered into the pending output, sent when the previous write is acknowledged). Several requests can
+/// be in flight at once (pipelining), bounded by <see cref="ServerSettings.PipeliningLimit"/>; past that, reading
+/// is suspended until responses go out.
+/// </para>
+/// </summary>
+internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
+{
+    /// <summary>One request awaiting its response, or an interim 100 Continue to send in its place in the order.</summary>
+    private struct Exchange
+    {
+        public long Sequence;
+        public HttpProtocol Protocol;
+        public bool IsHead, KeepAlive, IsContinue;
+        public long Deadline;
+        public HttpResponse? Response;
+    }
+
+    private const string TimerKey = "timeouts";
+
+    private readonly IActorRef _tcp;
+    private readonly ServerSettings _settings;
+    private readonly IRequestRouter _router;
+    private readonly HttpResponseRenderer _renderer;
+    private readonly HttpRequestParser _parser;
+    private readonly bool _rejectOverCapacity;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRefProvider _provider;
+
+    // Input not yet consumed by the parser. Append-only: parsed requests refer to this array, so bytes before
+    // _inputEnd are never written again; a full array is replaced, never reused.
+    private byte[]? _input;
+    private int _inputStart, _inputEnd;
+
+    // Exchanges in request order (a ring); _headSequence is the sequence number of the oldest.
+    private readonly Exchange[] _exchanges;
+    private int _head, _count;
+    private long _nextSequence, _headSequence;
+
+    // Rendered responses waiting for the outstanding write's ack, and the bytes of that write.
+    private OutputBuffer _pending = new(), _inFlight = new();
+    private bool _awaitingAck;
+
+    private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _processing;
+    private int _requestsCompleted;
+
+    // Deadlines, in Environment.TickCount64 milliseconds; one timer, rescheduled only when a deadline moves earlier.
+    private long _lastActivityAt, _requestStartedAt, _bodyStartedAt, _writeStartedAt, _closingStartedAt;
+    private long _timerAt = long.MaxValue;
+
+    public HttpConnectionActor(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
+        HttpResponseRenderer renderer, bool rejectOverCapacity)
+    {
+        _tcp = tcp;
+        _settings = settings;
+        _router = router;
+        _renderer = renderer;
+        _rejectOverCapacity = rejectOverCapacity;
+        _parser = new HttpRequestParser(settings.Parsing) { RemoteAddress = remote };
+        // Room for the limit plus interim 100 Continue entries and a final error or timeout answer.
+        _exchanges = new Exchange[settings.PipeliningLimit * 2 + 4];
+        _provider = ((IInternalActorRef)Self).Provider;
+    }
+
+    public static Props Props(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
+        HttpResponseRenderer renderer, bool rejectOverCapacity)
+    {
+        var props = Akka.Actor.Props.Create(() => new HttpConnectionActor(tcp, remote, settings, router, renderer, rejectOverCapacity));
+        return string.IsNullOrEmpty(settings.Dispatcher) ? props : props.WithDispatcher(settings.Dispatcher);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static long Now => Environment.TickCount64;
+
+    protected override void PreStart()
+    {
+        _lastActivityAt = Now;
+        if (_rejectOverCapacity)
+        {
+            // Over max-connections: answer at once instead of resetting; the client may retry.
+            _stopParsing = true;
+            Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false, HttpResponse.Error(StatusCodes.ServiceUnavailable, "too many connections") with
+            {
+                Headers = [new HttpHeader("Retry-After", "1")],
+            });
+            Flush();
+            return;
+        }
+        ScheduleTimeoutCheck();
+    }
+
+    protected override void PostStop()
+    {
+        _tcp.Tell(Tcp.Abort.Instance); // no-op if the connection is already closed
+        _pending.Release();            // never written; _inFlight may still be read by the transport, so left to the GC
+        Context.Parent.Tell(ConnectionStopped.Instance);
+    }
+
+    // ------------------------------------------------------------------ Open
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Received received:
+                OnReceived(received.Data);
+                break;
+            case HandlerReply reply:
+                OnReply(reply);
+                break;
+            case WriteAck:
+                _inFlight.Release();
+                _awaitingAck = false;
+                Flush();
+                break;
+            case CheckTimeouts:
+                OnCheckTimeouts();
+                break;
+            case DrainConnection:
+                OnDrain();
+                break;
+            case Tcp.PeerClosed:
+                OnPeerClosed();
+                break;
+            case Tcp.ConnectionClosed closed:
+                if (closed is Tcp.ErrorClosed error) _log.Debug("connection error: {0}", error.Cause);
+                Context.Stop(Self);
+                break;
+            case Tcp.CommandFailed failed:
+                _log.Warning("transport command failed: {0}; aborting connection", failed.Cmd);
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnReceived(ByteString data)
+    {
+        if (_stopParsing) return; // the last response is decided: the rest is drained unread
+        var now = Now;
+        _lastActivityAt = now;
+        var wasInProgress = _parser.InProgress;
+        var wasReadingBody = _parser.ReadingBody;
+        var completedBefore = _requestsCompleted;
+
+        Append(data);
+        ProcessInput();
+
+        if (_parser.InProgress && (!wasInProgress || _requestsCompleted != completedBefore)) _requestStartedAt = now;
+        if (_parser.ReadingBody && (!wasReadingBody || _requestsCompleted != completedBefore)) _bodyStartedAt = now;
+        ScheduleTimeoutCheck();
+    }
+
+    private void Append(ByteString data)
+    {
+        var count = data.Count;
+        if (_input == null)
+        {
+            _input = new byte[count];
+            _inputStart = _inputEnd = 0;
+        }
+        else if (_input.Length - _inputEnd < count)
+        {
+            var unconsumed = _inputEnd - _inputStart;
+            var grown = new byte[Math.Max(unconsumed + count, Math.Min(2 * _input.Length, unconsumed + count + 64 * 1024))];
+            _input.AsSpan(_inputStart, unconsumed).CopyTo(grown);
+            _input = grown;
+            _inputStart = 0;
+            _inputEnd = unconsumed;
+        }
+        data.CopyTo(_input, _inputEnd, count);
+        _inputEnd += count;
+    }
+
+    /// <summary>Parses and dispatches as many buffered requests as the pipelining limit allows.</summary>
+    private void ProcessInput()
+    {
+        if (_processing) return;
+        _processing = true;
+        try
+        {
+            while (!_stopParsing && _input != null && _inputStart < _inputEnd)
+            {
+                if (_count >= _settings.PipeliningLimit)
+                {
+                    SetReading(suspended: true);
+                    break;
+                }
+                var status = _parser.Parse(_input, _inputStart, _inputEnd - _inputStart, out var consumed);
+                _inputStart += consumed;
+                if (status == ParseStatus.NeedMoreData) break;
+                switch (status)
+                {
+                    case ParseStatus.RequestReady:
+                        _requestsCompleted++;
+                        Dispatch(_parser.Request);
+                        break;
+                    case ParseStatus.ContinueExpected:
+                        EnqueueContinue();
+                        break;
+                    case ParseStatus.Error:
+                        var error = _parser.Error!;
+                        if (_settings.LogRequests) _log.Debug("rejected request: {0}", error);
+                        _stopParsing = true;
+                        Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false, HttpResponse.Error(error.Status, error.Reason));
+                        break;
+                }
+            }
+            if (_input != null && _inputStart == _inputEnd) _input = null; // hold nothing while idle
+        }
+        finally
+        {
+            _processing = false;
+        }
+        Flush();
+    }
+
+    private void Dispatch(ParsedRequest parsed)
+    {
+        var request = parsed.Request;
+        var keepAlive = parsed.KeepAlive && !_draining;
+        if (!keepAlive) _stopParsing = true;
+
+        RouteDecision decision;
+        try
+        {
+            decision = _router.Route(request);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "router failed on {0}", request);
+            decision = RouteDecision.Respond(HttpResponse.Error(StatusCodes.InternalServerError));
+        }
+
+        var sequence = Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive, decision.Response);
+        if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
+        decision.Handler?.Tell(decision.Request, new ResponseSlot(Self, _provider, sequence));
+    }
+
+    private long Enqueue(HttpProtocol protocol, bool isHead, bool keepAlive, HttpResponse? response)
+    {
+        if (_count == 0) _headSequence = _nextSequence;
+        var sequence = _nextSequence++;
+        ref var exchange = ref _exchanges[(_head + _count) % _exchanges.Length];
+        exchange = new Exchange
+        {
+            Sequence = sequence,
+            Protocol = protocol,
+            IsHead = isHead,
+            KeepAlive = keepAlive,
+            Deadline = Now + (long)_settings.ResponseTimeout.TotalMilliseconds,
+            Response = response,
+        };
+        _count++;
+        return sequence;
+    }
+
+    private void EnqueueContinue()
+    {
+        Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: true, response: null);
+        _exchanges[(_head + _count - 1) % _exchanges.Length].IsContinue = true;
+    }
+
+    private void OnReply(HandlerReply reply)
+    {
+        var offset = reply.Sequence - _headSequence;
+        if (offset < 0 || offset >= _count)
+        {
+            if (_settings.LogRequests) _log.Debug("dropped late reply to #{0}", reply.Sequence);
+            return;
+        }
+        ref var exchange = ref _exchanges[(_head + (int)offset) % _exchanges.Length];
+        if (exchange.Response != null || exchange.IsContinue) return; // already timed out, or a second reply
+        exchange.Response = reply.Message switch
+        {
+            HttpResponse response => response,
+            Status.Failure failure => LogFailure(failure.Cause),
+            _ => LogUnexpected(reply.Message),
+        };
+        Flush();
+    }
+
+    private HttpResponse LogFailure(Exception cause)
+    {
+        _log.Warning("handler failed: {0}", cause.Message);
+        return HttpResponse.Error(StatusCodes.InternalServerError);
+    }
+
+    private HttpResponse LogUnexpected(object message)
+    {
+        _log.Warning("handler replied with {0} instead of an HttpResponse", message.GetType().Name);
+        return HttpResponse.Error(StatusCodes.InternalServerError);
+    }
+
+    /// <summary>Renders answered exchanges from the front, in order, and writes them if no write is outstanding.</summary>
+    private void Flush()
+    {
+        while (_count > 0)
+        {
+            ref var exchange = ref _exchanges[_head];
+            if (exchange.IsContinue)
+            {
+                _pending.Write(HttpResponseRenderer.Continue);
+                Dequeue();
+                continue;
+            }
+            var response = exchange.Response;
+            if (response == null) break;
+            var close = !exchange.KeepAlive || response.CloseConnection || (_draining && _count == 1 && !_parser.InProgress);
+            _renderer.Render(response, new RenderContext(exchange.Protocol, exchange.IsHead, close), _pending);
+            Dequeue();
+            if (close)
+            {
+                _closeAfterWrite = _stopParsing = true;
+                _count = 0; // pipelined requests after a closing response are never answered; their replies are dropped
+                break;
+            }
+        }
+
+        if (!_awaitingAck)
+        {
+            if (!_pending.IsEmpty) StartWrite();
+            else if (_closeAfterWrite || (_peerClosed && _count == 0)) BeginClosing();
+        }
+        if (_readingSuspended && !_stopParsing && _count < _settings.PipeliningLimit)
+        {
+            SetReading(suspended: false);
+            ProcessInput();
+        }
+    }
+
+    private void Dequeue()
+    {
+        _exchanges[_head] = default;
+        _head = (_head + 1) % _exchanges.Length;
+        _count--;
+        _headSequence++;
+    }
+
+    private void StartWrite()
+    {
+        (_pending, _inFlight) = (_inFlight, _pending);
+        _tcp.Tell(Tcp.Write.Create(_inFlight.ToByteString(), WriteAck.Instance));
+        _awaitingAck = true;
+        _writeStartedAt = _lastActivityAt = Now;
+    }
+
+    private void SetReading(bool suspended)
+    {
+        if (_readingSuspended == suspended) return;
+        _readingSuspended = suspended;
+        _tcp.Tell(suspended ? Tcp.SuspendReading.Instance : Tcp.ResumeReading.Instance);
+    }
+
+    private void OnPeerClosed()
+    {
+        // The client sent FIN: answer what it asked for, then close. A partial request can never complete.
+        _peerClosed = _stopParsing = true;
+        if (_count == 0 && !_awaitingAck) BeginClosing();
+    }
+
+    private void OnDrain()
+    {
+        _draining = true;
+        if (_count == 0 && !_parser.InProgress && !_awaitingAck)
+        {
+            _stopParsing = true;
+            BeginClosing();
+            return;
+        }
+        if (!_parser.InProgress) _stopParsing = true; // answer what was parsed; the last response says close
+        Flush();
+    }
+
+    // ------------------------------------------------------------------ timeouts
+
+    private void OnCheckTimeouts()
+    {
+        _timerAt = long.MaxValue;
+        var now = Now;
+        if (_awaitingAck && now - _writeStartedAt >= (long)_settings.SendTimeout.TotalMilliseconds)
+        {
+            _log.Debug("client stopped reading for {0}; aborting", _settings.SendTimeout);
+            Context.Stop(Self);
+            return;
+        }
+
+        var answered = false;
+        for (var i = 0; i < _count; i++)
+        {
+            ref var exchange = ref _exchanges[(_head + i) % _exchanges.Length];
+            if (exchange.Response != null || exchange.IsContinue || now < exchange.Deadline) continue;
+            exchange.Response = HttpResponse.Error(StatusCodes.ServiceUnavailable, "the handler did not answer in time") with
+            {
+                Headers = [new HttpHeader("Retry-After", "1")],
+            };
+            answered = true;
+        }
+
+        if (!_stopParsing && _parser.InProgress)
+        {
+            var expired = _parser.ReadingBody
+                ? now - _bodyStartedAt >= (long)_settings.RequestBodyTimeout.TotalMilliseconds
+                : now - _requestStartedAt >= (long)_settings.RequestHeaderTimeout.TotalMilliseconds;
+            if (expired)
+            {
+                _stopParsing = true;
+                Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false,
+                    HttpResponse.Error(StatusCodes.RequestTimeout, _parser.ReadingBody ? "request body not received in time" : "request head not received in time"));
+                answered = true;
+            }
+        }
+        else if (_count == 0 && !_awaitingAck && !_closeAfterWrite && now - _lastActivityAt >= (long)_settings.IdleTimeout.TotalMilliseconds)
+        {
+            _stopParsing = true;
+            BeginClosing(); // an idle keep-alive connection may simply be closed (RFC 9112 §9.8)
+            return;
+        }
+
+        if (answered) Flush();
+        ScheduleTimeoutCheck();
+    }
+
+    /// <summary>Makes sure the timer fires by the earliest deadline that applies now.</summary>
+    private void ScheduleTimeoutCheck()
+    {
+        var next = long.MaxValue;
+        if (_awaitingAck) next = _writeStartedAt + (long)_settings.SendTimeout.TotalMilliseconds;
+        for (var i = 0; i < _count; i++)
+        {
+            ref var exchange = ref _exchanges[(_head + i) % _exchanges.Length];
+            if (exchange.Response == null && !exchange.IsContinue)
+            {
+                next = Math.Min(next, exchange.Deadline);
+                break; // later exchanges were dispatched later: their deadlines are later
+            }
+        }
+        if (!_stopParsing && _parser.InProgress)
+            next = Math.Min(next, _parser.ReadingBody
+                ? _bodyStartedAt + (long)_settings.RequestBodyTimeout.TotalMilliseconds
+                : _requestStartedAt + (long)_settings.RequestHeaderTimeout.TotalMilliseconds);
+        else if (_count == 0)
+            next = Math.Min(next, _lastActivityAt + (long)_settings.IdleTimeout.TotalMilliseconds);
+        ScheduleTimerAt(next);
+    }
+
+    private void ScheduleTimerAt(long at)
+    {
+        if (at >= _timerAt || at == long.MaxValue) return;
+        _timerAt = at;
+        Timers.StartSingleTimer(TimerKey, CheckTimeouts.Instance, TimeSpan.FromMilliseconds(Math.Max(1, at - Now)));
+    }
+
+    // ------------------------------------------------------------------ Closing
+
+    /// <summary>
+    /// Half-closes (FIN after the queued writes) and keeps reading until the peer closes too, so unread client
+    /// bytes cannot turn the close into a reset that would destroy the last response at the client.
+    /// </summary>
+    private void BeginClosing()
+    {
+        _tcp.Tell(_peerClosed ? Tcp.Close.Instance : Tcp.ConfirmedClose.Instance);
+        SetReading(suspended: false);
+        _closingStartedAt = Now;
+        _timerAt = long.MaxValue;
+        ScheduleTimerAt(_closingStartedAt + (long)_settings.LingerTimeout.TotalMilliseconds);
+        Become(Closing);
+    }
+
+    private void Closing(object message)
+    {
+        switch (message)
+        {
+            case Tcp.ConnectionClosed:
+                Context.Stop(Self);
+                break;
+            case WriteAck:
+                _inFlight.Release();
+                _awaitingAck = false;
+                break;
+            case CheckTimeouts:
+                _timerAt = long.MaxValue;
+                if (Now - _closingStartedAt >= (long)_settings.LingerTimeout.TotalMilliseconds) Context.Stop(Self); // PostStop aborts
+                else ScheduleTimerAt(_closingStartedAt + (long)_settings.LingerTimeout.TotalMilliseconds);
+                break;
+            case Tcp.CommandFailed:
+                Context.Stop(Self);
+                break;
+            // Received bytes, late replies, drain requests: nothing more to do with them.
+        }
+    }
+}

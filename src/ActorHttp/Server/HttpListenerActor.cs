@@ -1,0 +1,169 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using ActorHttp.Protocol.Rendering;
+
+namespace ActorHttp.Server;
+
+/// <summary>
+/// Binds the server's address through Akka.IO and creates one <see cref="HttpConnectionActor"/> per accepted
+/// socket. Counts open connections to enforce <see cref="ServerSettings.MaxConnections"/>, and drives unbinding and
+/// graceful termination. Does nothing per request: accepting is its only hot path.
+/// States: binding → bound → terminating.
+/// </summary>
+internal sealed class HttpListenerActor : ReceiveActor
+{
+    private readonly ServerSettings _settings;
+    private readonly IRequestRouter _router;
+    private readonly TaskCompletionSource<ServerBinding> _bound;
+    private readonly HttpResponseRenderer _renderer;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _unbindWaiters = [];
+    private readonly List<IActorRef> _terminateWaiters = [];
+    private IActorRef? _tcpListener;
+    private int _open;
+
+    public HttpListenerActor(ServerSettings settings, IRequestRouter router, TaskCompletionSource<ServerBinding> bound)
+    {
+        _settings = settings;
+        _router = router;
+        _bound = bound;
+        _renderer = new HttpResponseRenderer(settings.ServerHeader);
+        Binding();
+    }
+
+    public static Props Props(ServerSettings settings, IRequestRouter router, TaskCompletionSource<ServerBinding> bound)
+    {
+        var props = Akka.Actor.Props.Create(() => new HttpListenerActor(settings, router, bound));
+        return string.IsNullOrEmpty(settings.Dispatcher) ? props : props.WithDispatcher(settings.Dispatcher);
+    }
+
+    /// <summary>A connection's failure is its own: it stops (its socket is aborted) and nothing else is touched.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        _log.Error(e, "connection actor failed; closing that connection");
+        return Directive.Stop;
+    });
+
+    protected override void PreStart()
+    {
+        IPEndPoint endpoint;
+        try
+        {
+            endpoint = Resolve(_settings.Hostname, _settings.Port);
+        }
+        catch (Exception e)
+        {
+            Fail($"cannot listen on http://{_settings.Hostname}:{_settings.Port}: {e.Message}", e);
+            return;
+        }
+        Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, options: null, pullMode: false));
+    }
+
+    private static IPEndPoint Resolve(string host, int port)
+    {
+        if (IPAddress.TryParse(host, out var address)) return new IPEndPoint(address, port);
+        var addresses = System.Net.Dns.GetHostAddresses(host);
+        var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.First();
+        return new IPEndPoint(chosen, port);
+    }
+
+    private void Fail(string message, Exception? cause)
+    {
+        _bound.TrySetException(new BindFailedException(message, cause));
+        Context.Stop(Self);
+    }
+
+    private void Binding()
+    {
+        Receive<Tcp.Bound>(bound =>
+        {
+            _tcpListener = Sender;
+            var local = bound.LocalAddress as IPEndPoint ?? Resolve(_settings.Hostname, _settings.Port);
+            _bound.TrySetResult(new ServerBinding(Self, local));
+            Become(Bound);
+        });
+        Receive<Tcp.CommandFailed>(failed =>
+        {
+            var cause = failed.Cause.HasValue ? failed.Cause.Value : null;
+            var reason = cause?.Message ?? "bind failed";
+            Fail($"cannot listen on http://{_settings.Hostname}:{_settings.Port}: {reason}", cause);
+        });
+    }
+
+    private void Bound()
+    {
+        Receive<Tcp.Connected>(connected => Accept(connected, reject: _open >= _settings.MaxConnections));
+        Receive<ConnectionStopped>(_ => _open--);
+        Receive<ListenerCommands.Unbind>(_ => StartUnbind(Sender));
+        Receive<Tcp.Unbound>(_ => OnUnbound());
+        Receive<ListenerCommands.Terminate>(terminate =>
+        {
+            _terminateWaiters.Add(Sender);
+            StartUnbind(null);
+            foreach (var child in Context.GetChildren()) child.Tell(DrainConnection.Instance);
+            Context.System.Scheduler.ScheduleTellOnce(terminate.Deadline, Self, ListenerCommands.HardDeadline.Instance, Self);
+            Become(Terminating);
+            CompleteTerminationIfIdle();
+        });
+    }
+
+    private void Terminating()
+    {
+        // Connections that raced the unbind are answered 503 and closed.
+        Receive<Tcp.Connected>(connected => Accept(connected, reject: true));
+        Receive<ConnectionStopped>(_ =>
+        {
+            _open--;
+            CompleteTerminationIfIdle();
+        });
+        Receive<ListenerCommands.Unbind>(_ => StartUnbind(Sender));
+        Receive<Tcp.Unbound>(_ => OnUnbound());
+        Receive<ListenerCommands.Terminate>(_ => _terminateWaiters.Add(Sender));
+        Receive<ListenerCommands.HardDeadline>(_ =>
+        {
+            if (_open > 0) _log.Warning("shutdown deadline passed with {0} connection(s) still busy; aborting them", _open);
+            FinishTermination();
+        });
+    }
+
+    private void Accept(Tcp.Connected connected, bool reject)
+    {
+        _open++;
+        if (reject && _settings.LogRequests) _log.Debug("over max-connections ({0}): answering 503", _settings.MaxConnections);
+        var connection = Context.ActorOf(HttpConnectionActor.Props(Sender, connected.RemoteAddress, _settings, _router, _renderer, reject));
+        Sender.Tell(new Tcp.Register(connection, keepOpenOnPeerClosed: true, useResumeWriting: false));
+    }
+
+    private void StartUnbind(IActorRef? waiter)
+    {
+        if (_tcpListener == null)
+        {
+            waiter?.Tell(ListenerCommands.Done.Instance);
+            return;
+        }
+        if (waiter != null) _unbindWaiters.Add(waiter);
+        _tcpListener.Tell(Tcp.Unbind.Instance);
+    }
+
+    private void OnUnbound()
+    {
+        _tcpListener = null;
+        foreach (var waiter in _unbindWaiters) waiter.Tell(ListenerCommands.Done.Instance);
+        _unbindWaiters.Clear();
+        CompleteTerminationIfIdle();
+    }
+
+    private void CompleteTerminationIfIdle()
+    {
+        if (_terminateWaiters.Count > 0 && _open == 0 && _tcpListener == null) FinishTermination();
+    }
+
+    private void FinishTermination()
+    {
+        foreach (var waiter in _terminateWaiters) waiter.Tell(ListenerCommands.Done.Instance);
+        _terminateWaiters.Clear();
+        Context.Stop(Self); // stops (and so aborts) any connection still open
+    }
+}

@@ -1,0 +1,25 @@
+using Akka.Actor;
+using ActorHttp.Protocol;
+
+namespace ActorHttp.Server;
+
+/// <summary>
+/// Decides, for each parsed request, which actor handles it, or answers at once (404, 405, 501…).
+/// Called on the connection actor for every request, so it must be cheap, thread-safe and non-blocking;
+/// the routing layer's route table implements it.
+/// </summary>
+public interface IRequestRouter
+{
+    /// <summary>Chooses the handler for <paramref name="request"/>.</summary>
+    RouteDecision Route(HttpRequest request);
+}
+
+/// <summary>The outcome of routing: send <see cref="Request"/> to <see cref="Handler"/>, or answer <see cref="Response"/>.</summary>
+public readonly record struct RouteDecision(IActorRef? Handler, HttpRequest? Request, HttpResponse? Response)
+{
+    /// <summary>Deliver <paramref name="request"/> (possibly enriched, e.g. with route values) to <paramref name="handler"/>.</summary>
+    public static RouteDecision Dispatch(IActorRef handler, HttpRequest request) => new(handler, request, null);
+
+    /// <summary>Answer without involving a handler.</summary>
+    public static RouteDecision Respond(HttpResponse response) => new(null, null, response);
+}
