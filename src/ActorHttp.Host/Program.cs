@@ -37,6 +37,13 @@ internal static class Node
             return 2;
         }
 
+        // Probe the address first: a clear one-line error beats Akka.IO's logged stack trace for the common mistake.
+        if (AddressProbe.CannotBind(settings.Hostname, settings.Port) is { } reason)
+        {
+            Console.Error.WriteLine($"error: cannot listen on http://{settings.Hostname}:{settings.Port}: {reason}");
+            return 3;
+        }
+
         var system = ActorSystem.Create(config.GetString("actor-http.system-name", "actor-http"), config);
         ServerBinding binding;
         try

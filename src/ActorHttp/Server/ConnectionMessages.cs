@@ -29,3 +29,13 @@ internal sealed class ConnectionStopped
     public static readonly ConnectionStopped Instance = new();
     private ConnectionStopped() { }
 }
+
+/// <summary>
+/// Sent by the listener, after it registered the connection with Akka.IO, to a connection accepted over
+/// max-connections: write 503 and close. (Writing before the registration could reach the transport first.)
+/// </summary>
+internal sealed class RejectOverCapacity
+{
+    public static readonly RejectOverCapacity Instance = new();
+    private RejectOverCapacity() { }
+}

@@ -78,11 +78,23 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _provider = ((IInternalActorRef)Self).Provider;
     }
 
+    /// <summary>
+    /// Props for one connection. Built with a producer rather than an expression (one is made per accepted socket,
+    /// and an expression would be compiled each time).
+    /// </summary>
     public static Props Props(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
         HttpResponseRenderer renderer, bool rejectOverCapacity)
     {
-        var props = Akka.Actor.Props.Create(() => new HttpConnectionActor(tcp, remote, settings, router, renderer, rejectOverCapacity));
+        var props = Akka.Actor.Props.CreateBy(new Producer(tcp, remote, settings, router, renderer, rejectOverCapacity));
         return string.IsNullOrEmpty(settings.Dispatcher) ? props : props.WithDispatcher(settings.Dispatcher);
+    }
+
+    private sealed class Producer(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
+        HttpResponseRenderer renderer, bool reject) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(HttpConnectionActor);
+        public ActorBase Produce() => new HttpConnectionActor(tcp, remote, settings, router, renderer, reject);
+        public void Release(ActorBase actor) { }
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -92,17 +104,8 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         _lastActivityAt = Now;
-        if (_rejectOverCapacity)
-        {
-            // Over max-connections: answer at once instead of resetting; the client may retry.
-            _stopParsing = true;
-            Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false, HttpResponse.Error(StatusCodes.ServiceUnavailable, "too many connections") with
-            {
-                Headers = [new HttpHeader("Retry-After", "1")],
-            });
-            Flush();
-            return;
-        }
+        // Over max-connections the 503 is written once the listener says it registered us with the transport.
+        if (_rejectOverCapacity) _stopParsing = true;
         ScheduleTimeoutCheck();
     }
 
@@ -135,6 +138,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 break;
             case DrainConnection:
                 OnDrain();
+                break;
+            case RejectOverCapacity when _rejectOverCapacity:
+                // Answer instead of resetting: the client learns why and may retry.
+                Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false, HttpResponse.Error(StatusCodes.ServiceUnavailable, "too many connections") with
+                {
+                    Headers = [new HttpHeader("Retry-After", "1")],
+                });
+                Flush();
                 break;
             case Tcp.PeerClosed:
                 OnPeerClosed();

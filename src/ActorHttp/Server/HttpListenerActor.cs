@@ -134,6 +134,7 @@ internal sealed class HttpListenerActor : ReceiveActor
         if (reject && _settings.LogRequests) _log.Debug("over max-connections ({0}): answering 503", _settings.MaxConnections);
         var connection = Context.ActorOf(HttpConnectionActor.Props(Sender, connected.RemoteAddress, _settings, _router, _renderer, reject));
         Sender.Tell(new Tcp.Register(connection, keepOpenOnPeerClosed: true, useResumeWriting: false));
+        if (reject) connection.Tell(RejectOverCapacity.Instance);
     }
 
     private void StartUnbind(IActorRef? waiter)

@@ -33,57 +33,71 @@ public sealed record ServerSettings
     public static ServerSettings Create(Config config)
     {
         var c = config.WithFallback(HttpServer.DefaultConfig()).GetConfig("actor-http.server");
-        const string prefix = "actor-http.server.";
-        var parsing = c.GetConfig("parsing");
+        var settings = new ServerSettings
+        {
+            Hostname = Read(c, "hostname", (k, x) => x.GetString(k) is { Length: > 0 } h && !string.IsNullOrWhiteSpace(h) ? h : throw new FormatException("must not be empty")),
+            Port = Int(c, "port", 0, 65535),
+            Backlog = Int(c, "backlog", 1, int.MaxValue),
+            MaxConnections = Int(c, "max-connections", 1, int.MaxValue),
+            ServerHeader = Read(c, "server-header", (k, x) => x.GetString(k) ?? ""),
+            PipeliningLimit = Int(c, "pipelining-limit", 1, 1024),
+            TransparentHeadRequests = Read(c, "transparent-head-requests", (k, x) => x.GetBoolean(k)),
+            IdleTimeout = Duration(c, "idle-timeout"),
+            RequestHeaderTimeout = Duration(c, "request-header-timeout"),
+            RequestBodyTimeout = Duration(c, "request-body-timeout"),
+            ResponseTimeout = Duration(c, "response-timeout"),
+            SendTimeout = Duration(c, "send-timeout"),
+            LingerTimeout = Duration(c, "linger-timeout"),
+            ShutdownDeadline = Duration(c, "shutdown-deadline"),
+            CoordinatedShutdown = Read(c, "coordinated-shutdown", (k, x) => x.GetBoolean(k)),
+            Dispatcher = Read(c, "dispatcher", (k, x) => x.GetString(k) ?? ""),
+            LogRequests = Read(c, "log-requests", (k, x) => x.GetBoolean(k)),
+            Parsing = new ParserSettings(
+                MaxRequestLineLength: (int)Size(c, "parsing.max-request-line-length", 64, int.MaxValue),
+                MaxHeaderCount: Int(c, "parsing.max-header-count", 1, 10000),
+                MaxHeaderSectionSize: (int)Size(c, "parsing.max-header-section-size", 64, int.MaxValue),
+                MaxBodySize: Size(c, "parsing.max-body-size", 0, int.MaxValue),
+                MaxChunkLineLength: (int)Size(c, "parsing.max-chunk-line-length", 16, int.MaxValue),
+                MaxMethodLength: Int(c, "parsing.max-method-length", 3, 1024)),
+        };
+        return settings;
+    }
+
+    private const string Prefix = "actor-http.server.";
+
+    /// <summary>Reads one key; any failure becomes a <see cref="ConfigurationException"/> naming the key and its value.</summary>
+    private static T Read<T>(Config c, string key, Func<string, Config, T> read)
+    {
+        if (!c.HasPath(key)) throw new ConfigurationException($"{Prefix}{key} is missing");
         try
         {
-            var settings = new ServerSettings
-            {
-                Hostname = c.GetString("hostname"),
-                Port = Range(c.GetInt("port"), 0, 65535, prefix + "port"),
-                Backlog = Range(c.GetInt("backlog"), 1, int.MaxValue, prefix + "backlog"),
-                MaxConnections = Range(c.GetInt("max-connections"), 1, int.MaxValue, prefix + "max-connections"),
-                ServerHeader = c.GetString("server-header"),
-                PipeliningLimit = Range(c.GetInt("pipelining-limit"), 1, 1024, prefix + "pipelining-limit"),
-                TransparentHeadRequests = c.GetBoolean("transparent-head-requests"),
-                IdleTimeout = Positive(c.GetTimeSpan("idle-timeout"), prefix + "idle-timeout"),
-                RequestHeaderTimeout = Positive(c.GetTimeSpan("request-header-timeout"), prefix + "request-header-timeout"),
-                RequestBodyTimeout = Positive(c.GetTimeSpan("request-body-timeout"), prefix + "request-body-timeout"),
-                ResponseTimeout = Positive(c.GetTimeSpan("response-timeout"), prefix + "response-timeout"),
-                SendTimeout = Positive(c.GetTimeSpan("send-timeout"), prefix + "send-timeout"),
-                LingerTimeout = Positive(c.GetTimeSpan("linger-timeout"), prefix + "linger-timeout"),
-                ShutdownDeadline = Positive(c.GetTimeSpan("shutdown-deadline"), prefix + "shutdown-deadline"),
-                CoordinatedShutdown = c.GetBoolean("coordinated-shutdown"),
-                Dispatcher = c.GetString("dispatcher") ?? "",
-                LogRequests = c.GetBoolean("log-requests"),
-                Parsing = new ParserSettings(
-                    MaxRequestLineLength: (int)Size(parsing, "max-request-line-length", 64, int.MaxValue),
-                    MaxHeaderCount: Range(parsing.GetInt("max-header-count"), 1, 10000, prefix + "parsing.max-header-count"),
-                    MaxHeaderSectionSize: (int)Size(parsing, "max-header-section-size", 64, int.MaxValue),
-                    MaxBodySize: Size(parsing, "max-body-size", 0, int.MaxValue),
-                    MaxChunkLineLength: (int)Size(parsing, "max-chunk-line-length", 16, int.MaxValue),
-                    MaxMethodLength: Range(parsing.GetInt("max-method-length"), 3, 1024, prefix + "parsing.max-method-length")),
-            };
-            if (string.IsNullOrWhiteSpace(settings.Hostname)) throw new ConfigurationException($"{prefix}hostname must not be empty");
-            return settings;
+            return read(key, c);
         }
-        catch (ConfigurationException) { throw; }
-        catch (Exception e)
+        catch (Exception e) when (e is not ConfigurationException)
         {
-            throw new ConfigurationException($"invalid actor-http.server configuration: {e.Message}", e);
-        }
-
-        static long Size(Config parsing, string key, long min, long max)
-        {
-            var value = parsing.GetByteSize(key) ?? throw new ConfigurationException($"{prefix}parsing.{key} is missing");
-            if (value < min || value > max) throw new ConfigurationException($"{prefix}parsing.{key} must be between {min} and {max} bytes (was {value})");
-            return value;
+            string raw;
+            try { raw = c.GetString(key); } catch { raw = "?"; }
+            throw new ConfigurationException($"{Prefix}{key}: invalid value '{raw}' ({e.Message.TrimEnd('.')})", e);
         }
     }
 
-    private static int Range(int value, int min, int max, string key) =>
-        value >= min && value <= max ? value : throw new ConfigurationException($"{key} must be between {min} and {max} (was {value})");
+    private static int Int(Config c, string key, int min, int max)
+    {
+        var value = Read(c, key, (k, x) => x.GetInt(k));
+        return value >= min && value <= max ? value
+            : throw new ConfigurationException($"{Prefix}{key} must be between {min} and {max} (was {value})");
+    }
 
-    private static TimeSpan Positive(TimeSpan value, string key) =>
-        value > TimeSpan.Zero ? value : throw new ConfigurationException($"{key} must be a positive duration (was {value})");
+    private static TimeSpan Duration(Config c, string key)
+    {
+        var value = Read(c, key, (k, x) => x.GetTimeSpan(k));
+        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"{Prefix}{key} must be a positive duration such as 30s (was {value})");
+    }
+
+    private static long Size(Config c, string key, long min, long max)
+    {
+        var value = Read(c, key, (k, x) => x.GetByteSize(k) ?? throw new FormatException("not a size"));
+        return value >= min && value <= max ? value
+            : throw new ConfigurationException($"{Prefix}{key} must be between {min} and {max} bytes (was {value})");
+    }
 }
