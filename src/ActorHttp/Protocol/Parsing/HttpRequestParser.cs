@@ -105,7 +105,8 @@ public sealed class HttpRequestParser
                 var open = data.Length - _lineStart;
                 if (_lineCount == 0 && open > _settings.MaxRequestLineLength + 1)
                     return Fail(StatusCodes.UriTooLong, "request line too long");
-                if (_lineCount > 0 && data.Length - _headerStart > _settings.MaxHeaderSectionSize)
+                // + 1: the last byte may be the CR of the empty line that ends the section.
+                if (_lineCount > 0 && data.Length - _headerStart > _settings.MaxHeaderSectionSize + 1)
                     return Fail(StatusCodes.RequestHeaderFieldsTooLarge, "header section too large");
                 return ParseStatus.NeedMoreData;
             }
@@ -185,7 +186,7 @@ public sealed class HttpRequestParser
         // Header fields (RFC 9112 §5). Known framing fields are recognised by length, then compared as bytes.
         int hostIndex = -1, contentLengthCount = 0, transferEncodingCount = 0;
         long contentLength = 0;
-        bool close = false, keepAliveToken = false, chunked = false, expect = false;
+        bool close = false, keepAliveToken = false, chunked = false, otherCoding = false, expect = false;
         var fieldCount = 0;
         var p = _headerStart;
         while (true)
@@ -224,7 +225,7 @@ public sealed class HttpRequestParser
                     break;
                 case KnownHeader.TransferEncoding:
                     transferEncodingCount++;
-                    var te = ParseTransferEncoding(value, ref chunked);
+                    var te = ParseTransferEncoding(value, ref chunked, ref otherCoding);
                     if (te != null) return Fail(te.Status, te.Reason);
                     break;
                 case KnownHeader.Connection:
@@ -244,6 +245,7 @@ public sealed class HttpRequestParser
             if (contentLengthCount > 0) return Fail(StatusCodes.BadRequest, "both Content-Length and Transfer-Encoding");
             if (protocol == HttpProtocol.Http10) return Fail(StatusCodes.BadRequest, "Transfer-Encoding in HTTP/1.0");
             if (!chunked) return Fail(StatusCodes.BadRequest, "chunked is not the final transfer coding");
+            if (otherCoding) return Fail(StatusCodes.NotImplemented, "unsupported transfer coding");
         }
         if (protocol == HttpProtocol.Http11 && hostIndex < 0) return Fail(StatusCodes.BadRequest, "missing Host");
         if (authority.Length > 0 && hostIndex >= 0 &&
@@ -284,6 +286,9 @@ public sealed class HttpRequestParser
         authority = default;
         if (target.SequenceEqual(_lastTargetBytes))
         {
+            // Same target as the previous request: its syntax was checked; only method-dependent rules remain.
+            if (target.Length == 1 && target[0] == (byte)'*' && !ReferenceEquals(method, HttpMethods.Options))
+                return new ParseError(StatusCodes.BadRequest, "asterisk-form target only for OPTIONS");
             authority = AbsoluteAuthority(target);
             return null;
         }
@@ -397,19 +402,18 @@ public sealed class HttpRequestParser
     /// Transfer-Encoding is a list of codings; only <c>chunked</c>, once and last, frames a request (RFC 9112 §6.1).
     /// Another coding before it is valid HTTP we do not implement (501); anything after it, or a malformed list, is 400.
     /// </summary>
-    private static ParseError? ParseTransferEncoding(ReadOnlySpan<byte> value, ref bool chunked)
+    private static ParseError? ParseTransferEncoding(ReadOnlySpan<byte> value, ref bool chunked, ref bool otherCoding)
     {
+        // Several Transfer-Encoding fields form one list (RFC 9110 §5.3), so the flags carry across fields.
         if (value.IsEmpty) return new ParseError(StatusCodes.BadRequest, "empty Transfer-Encoding");
-        var unsupported = false;
         foreach (var range in value.Split((byte)','))
         {
             var coding = HttpSyntax.TrimOws(value[range]);
             if (coding.IsEmpty || coding.ContainsAnyExcept(HttpSyntax.Token)) return new ParseError(StatusCodes.BadRequest, "invalid Transfer-Encoding");
             if (chunked) return new ParseError(StatusCodes.BadRequest, "chunked is not the final transfer coding");
             if (Ascii.EqualsIgnoreCase(coding, "chunked"u8)) chunked = true;
-            else unsupported = true;
+            else otherCoding = true;
         }
-        if (unsupported && chunked) return new ParseError(StatusCodes.NotImplemented, "unsupported transfer coding");
         return null;
     }
 
@@ -461,10 +465,10 @@ public sealed class HttpRequestParser
                 {
                     var idx = data[pos..].IndexOf((byte)'\n');
                     if (idx < 0)
-                        return data.Length - pos > _settings.MaxChunkLineLength
+                        return data.Length - pos > _settings.MaxChunkLineLength + 1
                             ? Fail(StatusCodes.BadRequest, "chunk line too long")
                             : ParseStatus.NeedMoreData;
-                    if (idx > _settings.MaxChunkLineLength) return Fail(StatusCodes.BadRequest, "chunk line too long");
+                    if (idx - 1 > _settings.MaxChunkLineLength) return Fail(StatusCodes.BadRequest, "chunk line too long");
                     if (idx == 0 || data[pos + idx - 1] != (byte)'\r') return Fail(StatusCodes.BadRequest, "bare LF in chunked body");
                     var error = ParseChunkLine(data.Slice(pos, idx - 1), out var size);
                     if (error != null) return Fail(error.Status, error.Reason);
@@ -500,7 +504,7 @@ public sealed class HttpRequestParser
                 {
                     var idx = data[pos..].IndexOf((byte)'\n');
                     if (idx < 0)
-                        return _trailerBytes + data.Length - pos > _settings.MaxHeaderSectionSize
+                        return _trailerBytes + data.Length - pos > _settings.MaxHeaderSectionSize + 1
                             ? Fail(StatusCodes.RequestHeaderFieldsTooLarge, "trailer section too large")
                             : ParseStatus.NeedMoreData;
                     if (idx == 0 || data[pos + idx - 1] != (byte)'\r') return Fail(StatusCodes.BadRequest, "bare LF in trailers");

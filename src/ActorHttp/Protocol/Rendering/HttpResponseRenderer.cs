@@ -45,6 +45,7 @@ public sealed class HttpResponseRenderer
         foreach (var header in response.Headers)
         {
             if (IsFramingHeader(header.Name) || !IsSafe(header)) continue;
+            if (response.ContentType != null && header.Is("Content-Type")) continue; // the property wins
             hasDate |= header.Is("Date");
             hasServer |= header.Is("Server");
             WriteHeader(output, header.Name, header.Value);
@@ -75,7 +76,6 @@ public sealed class HttpResponseRenderer
         name.Length switch
         {
             10 => name.Equals("Connection", StringComparison.OrdinalIgnoreCase),
-            12 => name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase),
             14 => name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase),
             17 => name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase),
             _ => false,

@@ -64,6 +64,7 @@ public sealed class OutputBuffer
     public ByteString ToByteString()
     {
         CloseCurrent();
+        if (_pieces.Count == 0) return ByteString.Empty;
         if (_pieces.Count == 1) return _pieces[0];
         // Rare (large bodies only): Concat copies the piece list, so fold a short list once here, never per append.
         var result = _pieces[0];
