@@ -56,6 +56,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     // Rendered responses waiting for the outstanding write's ack, and the bytes of that write.
     private OutputBuffer _pending = new(), _inFlight = new();
     private bool _awaitingAck;
+    private int _pendingResponses, _inFlightResponses;
 
     private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _processing;
     private int _requestsCompleted;
@@ -101,6 +102,13 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
     private static long Now => Environment.TickCount64;
 
+    /// <summary>
+    /// Requests read but not yet delivered to the client: awaiting their handler, or rendered and not yet
+    /// acknowledged. The pipelining limit bounds this, so a client that pipelines without reading cannot make
+    /// the server buffer responses without limit.
+    /// </summary>
+    private int Outstanding => _count + _pendingResponses + _inFlightResponses;
+
     protected override void PreStart()
     {
         _lastActivityAt = Now;
@@ -131,6 +139,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case WriteAck:
                 _inFlight.Release();
                 _awaitingAck = false;
+                _inFlightResponses = 0;
                 Flush();
                 break;
             case CheckTimeouts:
@@ -211,7 +220,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         {
             while (!_stopParsing && _input != null && _inputStart < _inputEnd)
             {
-                if (_count >= _settings.PipeliningLimit)
+                if (Outstanding >= _settings.PipeliningLimit)
                 {
                     SetReading(suspended: true);
                     break;
@@ -338,6 +347,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             if (response == null) break;
             var close = !exchange.KeepAlive || response.CloseConnection || (_draining && _count == 1 && !_parser.InProgress);
             _renderer.Render(response, new RenderContext(exchange.Protocol, exchange.IsHead, close), _pending);
+            _pendingResponses++;
             Dequeue();
             if (close)
             {
@@ -350,13 +360,18 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         if (!_awaitingAck)
         {
             if (!_pending.IsEmpty) StartWrite();
-            else if (_closeAfterWrite || (_peerClosed && _count == 0)) BeginClosing();
+            else if (_closeAfterWrite || (_count == 0 && (_peerClosed || (_draining && !_parser.InProgress))))
+            {
+                BeginClosing();
+                return;
+            }
         }
-        if (_readingSuspended && !_stopParsing && _count < _settings.PipeliningLimit)
+        if (_readingSuspended && !_stopParsing && Outstanding < _settings.PipeliningLimit)
         {
             SetReading(suspended: false);
             ProcessInput();
         }
+        ScheduleTimeoutCheck();
     }
 
     private void Dequeue()
@@ -370,6 +385,8 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private void StartWrite()
     {
         (_pending, _inFlight) = (_inFlight, _pending);
+        _inFlightResponses = _pendingResponses;
+        _pendingResponses = 0;
         _tcp.Tell(Tcp.Write.Create(_inFlight.ToByteString(), WriteAck.Instance));
         _awaitingAck = true;
         _writeStartedAt = _lastActivityAt = Now;
