@@ -30,6 +30,8 @@ public static class NodeConfig
         {
             throw new ConfigurationException($"cannot read config file '{path}': {e.Message}");
         }
+        if (HoconStructure.FindError(text) is { } error)
+            throw new ConfigurationException($"config file '{path}' is not valid HOCON: {error}");
         try
         {
             return ConfigurationFactory.ParseString(text);
@@ -48,6 +50,7 @@ public static class NodeConfig
         var key = assignment[..eq].Trim();
         var value = assignment[(eq + 1)..].Trim();
         if (key.Length == 0 || key.Any(char.IsWhiteSpace)) throw new ConfigurationException($"--set '{assignment}': invalid path '{key}'");
+        if (HoconStructure.FindError(value) is { } error) throw new ConfigurationException($"--set '{assignment}': {error}");
         try
         {
             return ConfigurationFactory.ParseString($"{key} = {(value.Length == 0 ? "\"\"" : value)}");

@@ -10,7 +10,7 @@ namespace ActorHttp.Server;
 /// Binds the server's address through Akka.IO and creates one <see cref="HttpConnectionActor"/> per accepted
 /// socket. Counts open connections to enforce <see cref="ServerSettings.MaxConnections"/>, and drives unbinding and
 /// graceful termination. Does nothing per request: accepting is its only hot path.
-/// States: binding → bound → terminating.
+/// States: binding → bound (accepting, or answering 503 once unbound) → terminating (draining, then releasing the port).
 /// </summary>
 internal sealed class HttpListenerActor : ReceiveActor
 {
@@ -19,10 +19,10 @@ internal sealed class HttpListenerActor : ReceiveActor
     private readonly TaskCompletionSource<ServerBinding> _bound;
     private readonly HttpResponseRenderer _renderer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly List<IActorRef> _unbindWaiters = [];
     private readonly List<IActorRef> _terminateWaiters = [];
     private IActorRef? _tcpListener;
     private int _open;
+    private bool _accepting = true;
 
     public HttpListenerActor(ServerSettings settings, IRequestRouter router, TaskCompletionSource<ServerBinding> bound)
     {
@@ -94,38 +94,57 @@ internal sealed class HttpListenerActor : ReceiveActor
 
     private void Bound()
     {
-        Receive<Tcp.Connected>(connected => Accept(connected, reject: _open >= _settings.MaxConnections));
+        Receive<Tcp.Connected>(connected => Accept(connected, reject: !_accepting || _open >= _settings.MaxConnections));
         Receive<ConnectionStopped>(_ => _open--);
-        Receive<ListenerCommands.Unbind>(_ => StartUnbind(Sender));
-        Receive<Tcp.Unbound>(_ => OnUnbound());
+        Receive<ListenerCommands.Unbind>(_ =>
+        {
+            // Akka.IO's accepted connections are children of its listener: a Tcp.Unbind now would reset every
+            // open connection. So stop accepting here, and release the port once the connections are done.
+            _accepting = false;
+            Sender.Tell(ListenerCommands.Done.Instance);
+        });
         Receive<ListenerCommands.Terminate>(terminate =>
         {
+            _accepting = false;
             _terminateWaiters.Add(Sender);
-            StartUnbind(null);
             foreach (var child in Context.GetChildren()) child.Tell(DrainConnection.Instance);
             Context.System.Scheduler.ScheduleTellOnce(terminate.Deadline, Self, ListenerCommands.HardDeadline.Instance, Self);
             Become(Terminating);
-            CompleteTerminationIfIdle();
+            UnbindWhenDrained();
         });
     }
 
     private void Terminating()
     {
-        // Connections that raced the unbind are answered 503 and closed.
+        // Connections that raced the shutdown are answered 503 and closed.
         Receive<Tcp.Connected>(connected => Accept(connected, reject: true));
         Receive<ConnectionStopped>(_ =>
         {
             _open--;
-            CompleteTerminationIfIdle();
+            UnbindWhenDrained();
         });
-        Receive<ListenerCommands.Unbind>(_ => StartUnbind(Sender));
-        Receive<Tcp.Unbound>(_ => OnUnbound());
+        Receive<ListenerCommands.Unbind>(_ => Sender.Tell(ListenerCommands.Done.Instance));
         Receive<ListenerCommands.Terminate>(_ => _terminateWaiters.Add(Sender));
         Receive<ListenerCommands.HardDeadline>(_ =>
         {
-            if (_open > 0) _log.Warning("shutdown deadline passed with {0} connection(s) still busy; aborting them", _open);
-            FinishTermination();
+            if (_open > 0) _log.Warning("shutdown deadline passed with {0} connection(s) still busy; closing them", _open);
+            Unbind();
         });
+        Receive<Tcp.Unbound>(_ => FinishTermination());
+    }
+
+    private void UnbindWhenDrained()
+    {
+        if (_open == 0) Unbind();
+    }
+
+    private void Unbind()
+    {
+        if (_tcpListener == null) return;
+        _tcpListener.Tell(Tcp.Unbind.Instance);
+        _tcpListener = null;
+        // Unbound normally follows at once; if the transport is gone, finish anyway.
+        Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(5), Self, Tcp.Unbound.Instance, Self);
     }
 
     private void Accept(Tcp.Connected connected, bool reject)
@@ -137,34 +156,10 @@ internal sealed class HttpListenerActor : ReceiveActor
         if (reject) connection.Tell(RejectOverCapacity.Instance);
     }
 
-    private void StartUnbind(IActorRef? waiter)
-    {
-        if (_tcpListener == null)
-        {
-            waiter?.Tell(ListenerCommands.Done.Instance);
-            return;
-        }
-        if (waiter != null) _unbindWaiters.Add(waiter);
-        _tcpListener.Tell(Tcp.Unbind.Instance);
-    }
-
-    private void OnUnbound()
-    {
-        _tcpListener = null;
-        foreach (var waiter in _unbindWaiters) waiter.Tell(ListenerCommands.Done.Instance);
-        _unbindWaiters.Clear();
-        CompleteTerminationIfIdle();
-    }
-
-    private void CompleteTerminationIfIdle()
-    {
-        if (_terminateWaiters.Count > 0 && _open == 0 && _tcpListener == null) FinishTermination();
-    }
-
     private void FinishTermination()
     {
         foreach (var waiter in _terminateWaiters) waiter.Tell(ListenerCommands.Done.Instance);
         _terminateWaiters.Clear();
-        Context.Stop(Self); // stops (and so aborts) any connection still open
+        Context.Stop(Self); // stops any connection actor still open (its socket is gone with the Akka.IO listener)
     }
 }

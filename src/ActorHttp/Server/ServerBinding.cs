@@ -20,23 +20,45 @@ public sealed class ServerBinding
     /// <summary>The base URL, e.g. <c>http://127.0.0.1:8080</c>.</summary>
     public string Url => $"http://{(LocalAddress.Address.Equals(IPAddress.IPv6Loopback) ? "[::1]" : LocalAddress.Address.ToString())}:{LocalAddress.Port}";
 
-    /// <summary>Stops accepting new connections; open connections go on being served.</summary>
-    public Task UnbindAsync() => _listener.Ask<ListenerCommands.Done>(ListenerCommands.Unbind.Instance, TimeSpan.FromSeconds(10));
+    /// <summary>
+    /// Stops accepting: from now on a new connection is answered 503 with <c>Connection: close</c>, while open
+    /// connections go on being served. The port itself is released by <see cref="TerminateAsync"/> (Akka.IO would
+    /// reset the open connections if it were released now).
+    /// </summary>
+    public Task UnbindAsync()
+    {
+        lock (_gate)
+        {
+            if (_termination != null) return Task.CompletedTask;
+        }
+        return _listener.Ask<ListenerCommands.Done>(ListenerCommands.Unbind.Instance, TimeSpan.FromSeconds(10));
+    }
 
     /// <summary>
-    /// Unbinds, closes idle connections at once, lets in-flight requests finish within <paramref name="deadline"/>
-    /// (their responses carry <c>Connection: close</c>), then aborts whatever is left and stops the listener.
+    /// Stops accepting, closes idle connections at once, lets in-flight requests finish within <paramref name="deadline"/>
+    /// (their responses carry <c>Connection: close</c>), then closes whatever is left, releases the port and stops the
+    /// listener. Calling it again returns the same task.
     /// </summary>
-    public async Task TerminateAsync(TimeSpan deadline)
+    public Task TerminateAsync(TimeSpan deadline)
     {
-        if (_listener.IsNobody()) return;
+        lock (_gate)
+        {
+            return _termination ??= Terminate(deadline);
+        }
+    }
+
+    private async Task Terminate(TimeSpan deadline)
+    {
         try
         {
-            await _listener.Ask<ListenerCommands.Done>(new ListenerCommands.Terminate(deadline), deadline + TimeSpan.FromSeconds(5));
+            await _listener.Ask<ListenerCommands.Done>(new ListenerCommands.Terminate(deadline), deadline + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (AskTimeoutException) { }
         catch (ActorNotFoundException) { }
     }
+
+    private readonly object _gate = new();
+    private Task? _termination;
 
     public override string ToString() => Url;
 }
