@@ -23,6 +23,7 @@ public sealed class RouteTable : IRequestRouter
 
     private static readonly HttpResponse NotFound = HttpResponse.Error(StatusCodes.NotFound);
     private static readonly HttpResponse NotImplemented = HttpResponse.Error(StatusCodes.NotImplemented, "method not supported");
+    private static readonly HttpResponse HandlerGone = HttpResponse.Error(StatusCodes.InternalServerError, "the route's handler has stopped");
 
     private readonly Dictionary<string, PathHandlers> _literal = new(StringComparer.Ordinal);
     private readonly List<(PathTemplate Template, PathHandlers Handlers)> _templates = [];
@@ -66,12 +67,18 @@ public sealed class RouteTable : IRequestRouter
 
         var method = request.Method;
         if (handlers.ByMethod.TryGetValue(method, out var handler))
-            return RouteDecision.Dispatch(handler, values == null ? request : request with { RouteValues = values });
+            return Dispatch(handler, values == null ? request : request with { RouteValues = values });
         if (_transparentHead && ReferenceEquals(method, HttpMethods.Head) && handlers.ByMethod.TryGetValue(HttpMethods.Get, out handler))
-            return RouteDecision.Dispatch(handler, request with { Method = HttpMethods.Get, RouteValues = values ?? request.RouteValues });
+            return Dispatch(handler, request with { Method = HttpMethods.Get, RouteValues = values ?? request.RouteValues });
         if (ReferenceEquals(method, HttpMethods.Options))
             return RouteDecision.Respond(new HttpResponse { Status = StatusCodes.NoContent, Headers = [new HttpHeader("Allow", handlers.Allow)] });
         if (!HttpMethods.IsStandard(method)) return RouteDecision.Respond(NotImplemented);
         return RouteDecision.Respond(HttpResponse.Error(StatusCodes.MethodNotAllowed) with { Headers = [new HttpHeader("Allow", handlers.Allow)] });
     }
+
+    /// <summary>A handler that has stopped would never answer: say so at once (500) rather than after the response timeout.</summary>
+    private static RouteDecision Dispatch(IActorRef handler, HttpRequest request) =>
+        handler is IInternalActorRef { IsTerminated: true }
+            ? RouteDecision.Respond(HandlerGone)
+            : RouteDecision.Dispatch(handler, request);
 }

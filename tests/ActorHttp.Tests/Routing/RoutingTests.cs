@@ -1,0 +1,155 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit.Xunit2;
+using ActorHttp.Handlers;
+using ActorHttp.Protocol;
+using ActorHttp.Routing;
+using ActorHttp.Server;
+using Xunit;
+
+namespace ActorHttp.Tests.Routing;
+
+[Trait("Category", "Routing")]
+public sealed class PathTemplateTests
+{
+    [Theory]
+    [InlineData("/", "/", true)]
+    [InlineData("/plaintext", "/plaintext", true)]
+    [InlineData("/plaintext", "/plaintext/", false)]
+    [InlineData("/plaintext", "/plain", false)]
+    [InlineData("/a/{id}", "/a/42", true)]
+    [InlineData("/a/{id}", "/a/", false)]
+    [InlineData("/a/{id}", "/a/1/2", false)]
+    [InlineData("/a/{id}/b", "/a/1/b", true)]
+    [InlineData("/files/{*rest}", "/files/x/y.txt", true)]
+    [InlineData("/files/{*rest}", "/other/x", false)]
+    public void Matches_paths(string template, string path, bool matches) =>
+        Assert.Equal(matches, PathTemplate.Parse(template).TryMatch(path, out _));
+
+    [Fact]
+    public void Captures_percent_decoded_values()
+    {
+        Assert.True(PathTemplate.Parse("/users/{id}/files/{*path}").TryMatch("/users/a%20b/files/x/y%2Fz", out var values));
+        Assert.Equal("a b", values!["id"]);
+        Assert.Equal("x/y/z", values["path"]);
+    }
+
+    [Theory]
+    [InlineData("no-slash")]
+    [InlineData("/a/{}")]
+    [InlineData("/a/{id}/{id}")]
+    [InlineData("/a/x{id}")]
+    [InlineData("/{*rest}/more")]
+    public void Rejects_malformed_templates(string template) =>
+        Assert.Throws<FormatException>(() => PathTemplate.Parse(template));
+}
+
+[Trait("Category", "Routing")]
+public sealed class RouteTableTests : TestKit
+{
+    private static HttpRequest Request(string method, string path) =>
+        new() { Method = HttpMethods.Normalize(method), Target = path, Path = path };
+
+    private RouteTable Table(IActorRef handler) => new(
+        new Routes()
+            .Get("/plaintext", handler)
+            .Post("/plaintext", handler)
+            .Map(["PURGE"], "/cache", handler)
+            .Get("/items/{id}", handler)
+            .Definitions.Select(d => (d, handler)));
+
+    [Fact]
+    public void Dispatches_literal_and_templated_routes()
+    {
+        var handler = CreateTestProbe().Ref;
+        var table = Table(handler);
+        Assert.Same(handler, table.Route(Request("GET", "/plaintext")).Handler);
+        var templated = table.Route(Request("GET", "/items/7"));
+        Assert.Same(handler, templated.Handler);
+        Assert.Equal("7", templated.Request!.RouteValues["id"]);
+        Assert.Same(handler, table.Route(Request("PURGE", "/cache")).Handler);
+    }
+
+    [Fact]
+    public void Answers_404_405_501_and_options()
+    {
+        var table = Table(CreateTestProbe().Ref);
+        Assert.Equal(404, table.Route(Request("GET", "/missing")).Response!.Status);
+        var notAllowed = table.Route(Request("DELETE", "/plaintext")).Response!;
+        Assert.Equal(405, notAllowed.Status);
+        Assert.Equal("GET, HEAD, POST", notAllowed.Header("Allow"));
+        Assert.Equal(501, table.Route(Request("FOO", "/plaintext")).Response!.Status);
+        var options = table.Route(Request("OPTIONS", "/plaintext")).Response!;
+        Assert.Equal(204, options.Status);
+        Assert.Equal("GET, HEAD, POST", options.Header("Allow"));
+    }
+
+    [Fact]
+    public void Head_is_served_by_the_get_route_as_get()
+    {
+        var handler = CreateTestProbe().Ref;
+        var decision = Table(handler).Route(Request("HEAD", "/items/3"));
+        Assert.Same(handler, decision.Handler);
+        Assert.Equal("GET", decision.Request!.Method);
+        Assert.Equal("3", decision.Request.RouteValues["id"]);
+    }
+
+    [Fact]
+    public void A_stopped_handler_is_answered_500_at_once()
+    {
+        var handler = Sys.ActorOf(Props.Create<EchoHandler>());
+        Watch(handler);
+        Sys.Stop(handler);
+        ExpectTerminated(handler);
+        var decision = Table(handler).Route(Request("GET", "/plaintext"));
+        Assert.Null(decision.Handler);
+        Assert.Equal(500, decision.Response!.Status);
+    }
+}
+
+[Trait("Category", "Routing")]
+public sealed class RouteConfigTests
+{
+    private static Routes Load(string hocon) => RouteConfig.Load(ConfigurationFactory.ParseString(hocon));
+
+    [Fact]
+    public void Reads_the_standalone_routes()
+    {
+        var routes = RouteConfig.Load(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(RepoRoot(), "hocon", "standalone.conf"))));
+        Assert.Equal(["index", "plaintext", "echo", "health"], routes.Definitions.Select(d => d.Name));
+        Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
+    }
+
+    [Theory]
+    [InlineData("actor-http.routes.r { method = GET, handler = echo }", "actor-http.routes.r.path is missing")]
+    [InlineData("actor-http.routes.r { path = \"x\", handler = echo }", "must start with '/'")]
+    [InlineData("actor-http.routes.r { path = \"/x\" }", "actor-http.routes.r.handler is missing")]
+    [InlineData("actor-http.routes.r { path = \"/x\", handler = text }", "actor-http.routes.r.text is missing")]
+    [InlineData("actor-http.routes.r { path = \"/x\", handler = \"No.Such.Type, Nowhere\" }", "not found")]
+    [InlineData("actor-http.routes.r { path = \"/x\", handler = \"System.String\" }", "is not a concrete actor type")]
+    [InlineData("actor-http.routes.r { path = \"/x\", method = \"G T\", handler = echo }", "not a valid method name")]
+    public void Names_the_route_and_the_problem(string hocon, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Load(hocon));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Loads_a_user_handler_type_by_name()
+    {
+        var routes = Load($"actor-http.routes.mine {{ path = \"/mine\", handler = \"{typeof(ConfigurableHandler).AssemblyQualifiedName}\", greeting = hey }}");
+        Assert.Equal(typeof(ConfigurableHandler), routes.Definitions.Single().HandlerProps!.Type);
+    }
+
+    private sealed class ConfigurableHandler(Config route) : HttpHandlerActor
+    {
+        protected override void OnRequest(HttpRequest request) => Respond(HttpResponse.Text(route.GetString("greeting")));
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "ActorHttp.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
