@@ -46,7 +46,8 @@ public static class RouteConfig
             "text" => TextHandler.Props(
                 route.GetString("text") ?? throw new ConfigurationException($"{key}.text is missing (the text handler's body)"),
                 route.GetString("content-type", "text/plain"),
-                route.GetInt("status", 200)),
+                route.GetInt("status", 200) is var status and >= 200 and <= 599
+                    ? status : throw new ConfigurationException($"{key}.status must be a final status, 200 to 599")),
             "echo" => EchoHandler.Props(),
             "health" => HealthHandler.Props(),
             _ => PropsOfType(handler, route, key),

@@ -58,7 +58,8 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private bool _awaitingAck;
     private int _pendingResponses, _inFlightResponses;
 
-    private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _processing;
+    private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _processing, _transportClosed;
+    private long _lastWriteLength;
     private int _requestsCompleted;
 
     // Deadlines, in Environment.TickCount64 milliseconds; one timer, rescheduled only when a deadline moves earlier.
@@ -119,7 +120,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
-        _tcp.Tell(Tcp.Abort.Instance); // no-op if the connection is already closed
+        if (!_transportClosed) _tcp.Tell(Tcp.Abort.Instance);
         _pending.Release();            // never written; _inFlight may still be read by the transport, so left to the GC
         Context.Parent.Tell(ConnectionStopped.Instance);
     }
@@ -161,6 +162,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 break;
             case Tcp.ConnectionClosed closed:
                 if (closed is Tcp.ErrorClosed error) _log.Debug("connection error: {0}", error.Cause);
+                _transportClosed = true;
                 Context.Stop(Self);
                 break;
             case Tcp.CommandFailed failed:
@@ -176,18 +178,9 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private void OnReceived(ByteString data)
     {
         if (_stopParsing) return; // the last response is decided: the rest is drained unread
-        var now = Now;
-        _lastActivityAt = now;
-        var wasInProgress = _parser.InProgress;
-        var wasReadingBody = _parser.ReadingBody;
-        var completedBefore = _requestsCompleted;
-
+        _lastActivityAt = Now;
         Append(data);
         ProcessInput();
-
-        if (_parser.InProgress && (!wasInProgress || _requestsCompleted != completedBefore)) _requestStartedAt = now;
-        if (_parser.ReadingBody && (!wasReadingBody || _requestsCompleted != completedBefore)) _bodyStartedAt = now;
-        ScheduleTimeoutCheck();
     }
 
     private void Append(ByteString data)
@@ -216,6 +209,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     {
         if (_processing) return;
         _processing = true;
+        var wasInProgress = _parser.InProgress;
+        var wasReadingBody = _parser.ReadingBody;
+        var completedBefore = _requestsCompleted;
+        var needMoreData = true;
         try
         {
             while (!_stopParsing && _input != null && _inputStart < _inputEnd)
@@ -223,6 +220,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 if (Outstanding >= _settings.PipeliningLimit)
                 {
                     SetReading(suspended: true);
+                    needMoreData = false;
                     break;
                 }
                 var status = _parser.Parse(_input, _inputStart, _inputEnd - _inputStart, out var consumed);
@@ -246,6 +244,15 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 }
             }
             if (_input != null && _inputStart == _inputEnd) _input = null; // hold nothing while idle
+
+            // The clocks of the request now being read start when its first (or its body's first) byte was processed.
+            var now = Now;
+            var completedSome = _requestsCompleted != completedBefore;
+            if (_parser.InProgress && (!wasInProgress || completedSome)) _requestStartedAt = now;
+            if (_parser.ReadingBody && (!wasReadingBody || completedSome)) _bodyStartedAt = now;
+
+            // After the client's FIN, once every complete request is parsed, what is left can never complete.
+            if (_peerClosed && needMoreData) _stopParsing = true;
         }
         finally
         {
@@ -360,7 +367,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         if (!_awaitingAck)
         {
             if (!_pending.IsEmpty) StartWrite();
-            else if (_closeAfterWrite || (_count == 0 && (_peerClosed || (_draining && !_parser.InProgress))))
+            else if (_closeAfterWrite || (_count == 0 && ((_peerClosed && _stopParsing) || (_draining && !_parser.InProgress))))
             {
                 BeginClosing();
                 return;
@@ -387,6 +394,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         (_pending, _inFlight) = (_inFlight, _pending);
         _inFlightResponses = _pendingResponses;
         _pendingResponses = 0;
+        _lastWriteLength = _inFlight.Length;
         _tcp.Tell(Tcp.Write.Create(_inFlight.ToByteString(), WriteAck.Instance));
         _awaitingAck = true;
         _writeStartedAt = _lastActivityAt = Now;
@@ -401,9 +409,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
     private void OnPeerClosed()
     {
-        // The client sent FIN: answer what it asked for, then close. A partial request can never complete.
-        _peerClosed = _stopParsing = true;
-        if (_count == 0 && !_awaitingAck) BeginClosing();
+        // The client sent FIN: answer every complete request it sent (some may still wait behind the pipelining
+        // limit), then close. A partial request can never complete.
+        _peerClosed = true;
+        ProcessInput();
     }
 
     private void OnDrain()
@@ -510,15 +519,26 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         SetReading(suspended: false);
         _closingStartedAt = Now;
         _timerAt = long.MaxValue;
-        ScheduleTimerAt(_closingStartedAt + (long)_settings.LingerTimeout.TotalMilliseconds);
+        ScheduleTimerAt(LingerDeadline);
         Become(Closing);
     }
+
+    /// <summary>
+    /// An acked write may still sit in the kernel's send buffer, and the abort at the end of lingering would discard
+    /// it. A last write larger than a send buffer therefore gets the send timeout to drain; small ones the linger timeout.
+    /// </summary>
+    private long LingerDeadline => _closingStartedAt + (long)(_lastWriteLength > LargeWrite
+        ? Math.Max(_settings.SendTimeout.TotalMilliseconds, _settings.LingerTimeout.TotalMilliseconds)
+        : _settings.LingerTimeout.TotalMilliseconds);
+
+    private const int LargeWrite = 64 * 1024;
 
     private void Closing(object message)
     {
         switch (message)
         {
             case Tcp.ConnectionClosed:
+                _transportClosed = true;
                 Context.Stop(Self);
                 break;
             case WriteAck:
@@ -527,8 +547,8 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 break;
             case CheckTimeouts:
                 _timerAt = long.MaxValue;
-                if (Now - _closingStartedAt >= (long)_settings.LingerTimeout.TotalMilliseconds) Context.Stop(Self); // PostStop aborts
-                else ScheduleTimerAt(_closingStartedAt + (long)_settings.LingerTimeout.TotalMilliseconds);
+                if (Now >= LingerDeadline) Context.Stop(Self); // PostStop aborts
+                else ScheduleTimerAt(LingerDeadline);
                 break;
             case Tcp.CommandFailed:
                 Context.Stop(Self);

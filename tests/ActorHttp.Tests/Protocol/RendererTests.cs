@@ -260,9 +260,17 @@ public class RendererTests
     }
 
     [Theory]
-    [InlineData(100, "Continue")]
-    [InlineData(101, "Switching Protocols")]
-    [InlineData(103, "Informational")]
+    [InlineData(100)]
+    [InlineData(101)]
+    [InlineData(103)]
+    public void Informational_status_as_a_final_response_becomes_500(int status)
+    {
+        // A 1xx is never final: rendering it would leave the client waiting and shift later responses.
+        var r = Render(HttpResponse.Text("x", status));
+        Assert.StartsWith("HTTP/1.1 500 Internal Server Error\r\n", r.Raw);
+    }
+
+    [Theory]
     [InlineData(204, "No Content")]
     [InlineData(304, "Not Modified")]
     public void Bodiless_status_has_no_body_and_no_content_length(int status, string reason)

@@ -288,7 +288,7 @@ public sealed class ConnectionActorTests : TestKit
         c.Actor.Tell(Tcp.ConfirmedClosed.Instance, c.Tcp.Ref);
         ExpectTerminated(c.Actor, Wait);
         c.Parent.ExpectMsg<ConnectionStopped>(Wait);
-        c.Expect<Tcp.Abort>(); // PostStop's (harmless) abort
+        c.Tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // closed cleanly: no Abort to a transport that is gone
     }
 
     [Fact]
@@ -391,6 +391,42 @@ public sealed class ConnectionActorTests : TestKit
         var suspend = c.TcpLog.FindIndex(m => m is Tcp.SuspendReading);
         var resume = c.TcpLog.FindLastIndex(m => m is Tcp.ResumeReading);
         Assert.True(suspend >= 0 && resume > suspend, $"expected SuspendReading then ResumeReading; transport saw: {c.Describe()}");
+    }
+
+    /// <summary>
+    /// A partial request left in the buffer when reading resumes after the pipelining limit gets the full header
+    /// timeout from then on, not an immediate 408 from a stale start time.
+    /// </summary>
+    [Fact]
+    public void Partial_request_parsed_after_resuming_is_not_timed_out_early()
+    {
+        var c = Connect(Slow with { PipeliningLimit = 2, RequestHeaderTimeout = TimeSpan.FromSeconds(30) });
+        c.Send(Req("/1") + Req("/2") + "GET /3 HTTP/1.1\r\nHost: x\r\n");
+        c.ExpectRequest("/1").Tell(HttpResponse.Text("r1"));
+        c.ExpectRequest("/2").Tell(HttpResponse.Text("r2"));
+        AssertResponsesInOrder(c.ExpectWrite() + c.ExpectWrite(), "r1", "r2");
+        c.ExpectNothingWrittenOrClosed(TimeSpan.FromMilliseconds(500)); // no 408
+        c.Send("\r\n");
+        c.ExpectRequest("/3").Tell(HttpResponse.Text("r3"));
+        AssertResponsesInOrder(c.ExpectWrite(), "r3");
+    }
+
+    /// <summary>After the client's FIN, every complete request it sent is answered, also those held back by the pipelining limit.</summary>
+    [Fact]
+    public void Peer_close_after_pipelining_past_the_limit_still_answers_every_complete_request()
+    {
+        var c = Connect(Slow with { PipeliningLimit = 2 });
+        c.Send(Req("/1") + Req("/2") + Req("/3") + Req("/4") + "GET /partial");
+        c.Actor.Tell(Tcp.PeerClosed.Instance, c.Tcp.Ref);
+        var written = new StringBuilder();
+        for (var i = 1; i <= 4; i++)
+        {
+            c.ExpectRequest("/" + i).Tell(HttpResponse.Text("r" + i));
+            written.Append(c.ExpectWrite());
+        }
+        AssertResponsesInOrder(written.ToString(), "r1", "r2", "r3", "r4");
+        c.Expect<Tcp.Close>();
+        c.ExpectNoRequest();
     }
 
     /// <summary>

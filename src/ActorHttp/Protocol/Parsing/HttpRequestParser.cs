@@ -453,13 +453,16 @@ public sealed class HttpRequestParser
                         pos += (int)_bodyRemaining;
                         return Complete(body);
                     }
-                    _body ??= new byte[_bodyRemaining];
+                    // Grown as bytes arrive, never allocated from the declared length alone: a head claiming
+                    // megabytes must not cost megabytes before they are sent.
                     var n = (int)Math.Min(available, _bodyRemaining);
-                    data.Slice(pos, n).CopyTo(_body.AsSpan(_body.Length - (int)_bodyRemaining));
+                    EnsureBodyCapacity(_bodyLength + n, limit: _bodyLength + _bodyRemaining);
+                    data.Slice(pos, n).CopyTo(_body.AsSpan((int)_bodyLength));
                     pos += n;
+                    _bodyLength += n;
                     _bodyRemaining -= n;
                     if (_bodyRemaining > 0) return ParseStatus.NeedMoreData;
-                    return Complete(ByteString.FromBytes(_body));
+                    return Complete(ByteString.FromBytes(_body!, 0, (int)_bodyLength));
                 }
                 case State.ChunkLine:
                 {
@@ -476,13 +479,13 @@ public sealed class HttpRequestParser
                     if (size == 0) { _state = State.Trailers; continue; }
                     if (_bodyLength + size > _settings.MaxBodySize) return Fail(StatusCodes.PayloadTooLarge, "body too large");
                     _bodyRemaining = size;
-                    EnsureBodyCapacity(_bodyLength + size);
                     _state = State.ChunkData;
                     continue;
                 }
                 case State.ChunkData:
                 {
                     var n = (int)Math.Min(data.Length - pos, _bodyRemaining);
+                    EnsureBodyCapacity(_bodyLength + n, limit: _settings.MaxBodySize);
                     data.Slice(pos, n).CopyTo(_body.AsSpan((int)_bodyLength));
                     pos += n;
                     _bodyLength += n;
@@ -525,10 +528,12 @@ public sealed class HttpRequestParser
         }
     }
 
-    private void EnsureBodyCapacity(long needed)
+    /// <summary>Grows the body buffer to hold <paramref name="needed"/> bytes, doubling, never beyond <paramref name="limit"/>.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_body))]
+    private void EnsureBodyCapacity(long needed, long limit)
     {
         if (_body != null && _body.Length >= needed) return;
-        var size = Math.Max(needed, Math.Min(_settings.MaxBodySize, Math.Max(4096, (_body?.Length ?? 0) * 2L)));
+        var size = Math.Max(needed, Math.Min(limit, Math.Max(4096, (_body?.Length ?? 0) * 2L)));
         var grown = new byte[size];
         if (_body != null) _body.AsSpan(0, (int)_bodyLength).CopyTo(grown);
         _body = grown;

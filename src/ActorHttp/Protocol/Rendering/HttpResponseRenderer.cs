@@ -37,13 +37,17 @@ public sealed class HttpResponseRenderer
     /// <summary>Renders <paramref name="response"/> into <paramref name="output"/>.</summary>
     public void Render(HttpResponse response, in RenderContext context, OutputBuffer output)
     {
-        var status = response.Status is >= 100 and <= 599 ? response.Status : StatusCodes.InternalServerError;
+        // A final response is 2xx–5xx: a 1xx from a handler would leave the client waiting for the real one and
+        // shift every later response on the connection.
+        var status = response.Status is >= 200 and <= 599 ? response.Status : StatusCodes.InternalServerError;
         output.Write(StatusLines[status - 100] ?? StatusLine(status));
 
         var hasDate = false;
         var hasServer = false;
-        foreach (var header in response.Headers)
+        var headers = response.Headers;
+        for (var i = 0; i < headers.Count; i++) // indexed: no boxed enumerator per response
         {
+            var header = headers[i];
             if (IsFramingHeader(header.Name) || !IsSafe(header)) continue;
             if (response.ContentType != null && header.Is("Content-Type")) continue; // the property wins
             hasDate |= header.Is("Date");
