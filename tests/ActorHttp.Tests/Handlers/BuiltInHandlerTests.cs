@@ -1,0 +1,118 @@
+using Akka.Actor;
+using ActorHttp.Handlers;
+using ActorHttp.Protocol;
+using ActorHttp.Routing;
+using ActorHttp.Testing;
+using Xunit;
+using TestKit = Akka.TestKit.Xunit2.TestKit;
+
+namespace ActorHttp.Tests.Handlers;
+
+/// <summary>The built-in handlers, tested the way users test theirs: with ActorHttp.TestKit, no sockets.</summary>
+[Trait("Category", "Handlers")]
+public sealed class BuiltInHandlerTests : TestKit
+{
+    [Fact]
+    public void Text_handler_answers_its_text()
+    {
+        var handler = Sys.ActorOf(TextHandler.Props("Hello, World!"));
+        this.Send(handler, HttpRequests.Get("/plaintext"))
+            .ShouldHaveStatus(200)
+            .ShouldHaveHeader("Content-Type", "text/plain")
+            .ShouldHaveBody("Hello, World!");
+    }
+
+    [Fact]
+    public void Echo_handler_returns_a_body_with_its_content_type()
+    {
+        var handler = Sys.ActorOf(EchoHandler.Props());
+        this.Send(handler, HttpRequests.Post("/echo", "{\"a\":1}", "application/json"))
+            .ShouldHaveStatus(200)
+            .ShouldHaveHeader("Content-Type", "application/json")
+            .ShouldHaveBody("{\"a\":1}");
+    }
+
+    [Fact]
+    public void Echo_handler_describes_a_get()
+    {
+        var handler = Sys.ActorOf(EchoHandler.Props());
+        this.Send(handler, HttpRequests.Get("/echo?x=1", ("X-Trace", "abc")))
+            .ShouldHaveBodyContaining("GET /echo?x=1 HTTP/1.1\n")
+            .ShouldHaveBodyContaining("X-Trace: abc\n");
+    }
+
+    [Fact]
+    public void Health_handler_reports_ok()
+    {
+        var handler = Sys.ActorOf(HealthHandler.Props());
+        this.Send(handler, HttpRequests.Get("/health")).ShouldHaveStatus(200).ShouldHaveBody("{\"status\":\"ok\"}");
+    }
+
+    [Fact]
+    public void Raw_requests_are_parsed_as_the_server_parses_them()
+    {
+        var handler = Sys.ActorOf(EchoHandler.Props());
+        var request = HttpRequests.Parse("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+        this.Send(handler, request).ShouldHaveBody("hi");
+        var error = Assert.Throws<FormatException>(() => HttpRequests.Parse("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"));
+        Assert.Contains("400", error.Message);
+    }
+
+    [Fact]
+    public void A_whole_route_table_answers_like_a_connection()
+    {
+        var routes = this.Materialize(new Routes()
+            .Get("/plaintext", TextHandler.Props("Hello, World!"))
+            .Map([HttpMethods.Get, HttpMethods.Post], "/echo/{name}", EchoHandler.Props()));
+
+        this.Send(routes, HttpRequests.Get("/plaintext")).ShouldHaveBody("Hello, World!");
+        this.Send(routes, HttpRequests.Post("/echo/x", "body")).ShouldHaveBody("body");
+        this.Send(routes, HttpRequests.Get("/missing")).ShouldHaveStatus(404);
+        this.Send(routes, HttpRequests.Delete("/plaintext")).ShouldHaveStatus(405).ShouldHaveHeader("Allow", "GET, HEAD");
+    }
+
+    [Fact]
+    public void A_handler_that_throws_answers_500_and_keeps_serving()
+    {
+        var handler = Sys.ActorOf(Props.Create<FlakyHandler>());
+        this.Send(handler, HttpRequests.Get("/boom")).ShouldHaveStatus(500);
+        this.Send(handler, HttpRequests.Get("/fine")).ShouldHaveStatus(200);
+    }
+
+    [Fact]
+    public void The_kit_reports_a_handler_that_never_answers()
+    {
+        var silent = CreateTestProbe();
+        var e = Assert.ThrowsAny<Exception>(() => this.Send(silent.Ref, HttpRequests.Get("/"), TimeSpan.FromMilliseconds(200)));
+        Assert.Contains("did not answer", e.Message);
+    }
+
+    private sealed class FlakyHandler : HttpHandlerActor
+    {
+        protected override void OnRequest(HttpRequest request)
+        {
+            if (request.Path == "/boom") throw new InvalidOperationException("boom");
+            Respond(HttpResponse.Text("fine"));
+        }
+    }
+}
+
+/// <summary>The README's test-kit example, kept compiling and passing as written.</summary>
+[Trait("Category", "Handlers")]
+public sealed class ReadmeExampleTests : TestKit
+{
+    [Fact]
+    public void Answers_the_order()
+    {
+        var handler = Sys.ActorOf(Props.Create<OrderHandler>());
+        this.Send(handler, HttpRequests.Get("/orders/7") with { RouteValues = new Dictionary<string, string> { ["id"] = "7" } })
+            .ShouldHaveStatus(200)
+            .ShouldHaveBody("{\"id\":\"7\"}");
+    }
+
+    private sealed class OrderHandler : HttpHandlerActor
+    {
+        protected override void OnRequest(HttpRequest request) =>
+            Respond(HttpResponse.Json($"{{\"id\":\"{request.RouteValues["id"]}\"}}"));
+    }
+}
