@@ -50,10 +50,19 @@ public static class RouteConfig
                     ? status : throw new ConfigurationException($"{key}.status must be a final status, 200 to 599")),
             "echo" => EchoHandler.Props(),
             "health" => HealthHandler.Props(),
+            "sleep" => SleepHandler.Props(route.GetTimeSpan("delay", TimeSpan.FromSeconds(1)), route.GetTimeSpan("max-delay", TimeSpan.FromSeconds(10))),
             _ => PropsOfType(handler, route, key),
         };
         var dispatcher = route.GetString("dispatcher", "");
         if (!string.IsNullOrEmpty(dispatcher)) props = props.WithDispatcher(dispatcher);
+        props = route.GetString("kind", "long-lived") switch
+        {
+            "long-lived" => props,
+            "per-request" => HandlerProps.PerRequest(props),
+            "pool" => HandlerProps.Pool(props, route.GetInt("instances", Environment.ProcessorCount) is var n and >= 1 and <= 1024
+                ? n : throw new ConfigurationException($"{key}.instances must be between 1 and 1024")),
+            var other => throw new ConfigurationException($"{key}.kind: '{other}' is not long-lived, per-request or pool"),
+        };
         try
         {
             return routes.Map(methods, path, props, name);

@@ -19,15 +19,23 @@ public static class RoutingExtensions
         return await server.BindAsync(table, settings).ConfigureAwait(false);
     }
 
+    /// <summary>The handler props a per-request wrapper creates its actors from, if <paramref name="props"/> is one.</summary>
+    private static Props? InnerProps(Props props) =>
+        props.Type == typeof(Handlers.PerRequestHandler) && props.Arguments is [Props inner] ? inner : null;
+
     /// <summary>Creates the handler actors of <paramref name="routes"/> and returns the table that routes to them.</summary>
     public static async Task<RouteTable> MaterializeAsync(ActorSystem system, Routes routes, bool transparentHead = true)
     {
+        HttpServer.Get(system); // makes reference.conf (and its blocking-dispatcher) visible to the system
         foreach (var route in routes.Definitions)
         {
-            var dispatcher = route.HandlerProps?.Dispatcher;
-            if (!string.IsNullOrEmpty(dispatcher) && dispatcher != Akka.Dispatch.Dispatchers.DefaultDispatcherId
-                && !system.Dispatchers.HasDispatcher(dispatcher))
-                throw new ConfigurationException($"route '{route.Name}': dispatcher '{dispatcher}' is not configured");
+            for (var props = route.HandlerProps; props != null; props = InnerProps(props))
+            {
+                var dispatcher = props.Dispatcher;
+                if (!string.IsNullOrEmpty(dispatcher) && dispatcher != Akka.Dispatch.Dispatchers.DefaultDispatcherId
+                    && !system.Dispatchers.HasDispatcher(dispatcher))
+                    throw new ConfigurationException($"route '{route.Name}': dispatcher '{dispatcher}' is not configured");
+            }
         }
         var supervisor = system.ActorOf(Props.Create(() => new HandlerSupervisor(routes.Definitions)));
         var started = await supervisor.Ask<HandlerSupervisor.Started>(HandlerSupervisor.GetHandlers.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
