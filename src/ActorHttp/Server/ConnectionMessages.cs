@@ -39,3 +39,13 @@ internal sealed class RejectOverCapacity
     public static readonly RejectOverCapacity Instance = new();
     private RejectOverCapacity() { }
 }
+
+/// <summary>
+/// Sent by the listener when the shutdown deadline passes: answer every request still waiting, and any that
+/// arrives from now on, with 503 and <c>Connection: close</c>, then close.
+/// </summary>
+internal sealed class ShutdownDeadlinePassed
+{
+    public static readonly ShutdownDeadlinePassed Instance = new();
+    private ShutdownDeadlinePassed() { }
+}

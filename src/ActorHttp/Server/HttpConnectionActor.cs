@@ -58,7 +58,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private bool _awaitingAck;
     private int _pendingResponses, _inFlightResponses;
 
-    private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _processing, _transportClosed;
+    private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _pastDeadline, _processing, _transportClosed;
     private long _lastWriteLength;
     private int _requestsCompleted;
 
@@ -148,6 +148,9 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 break;
             case DrainConnection:
                 OnDrain();
+                break;
+            case ShutdownDeadlinePassed:
+                OnDeadlinePassed();
                 break;
             case RejectOverCapacity when _rejectOverCapacity:
                 // Answer instead of resetting: the client learns why and may retry.
@@ -278,6 +281,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             decision = RouteDecision.Respond(HttpResponse.Error(StatusCodes.InternalServerError));
         }
 
+        if (_pastDeadline) decision = RouteDecision.Respond(ShuttingDown);
         var sequence = Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive, decision.Response);
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
         decision.Handler?.Tell(decision.Request, new ResponseSlot(Self, _provider, sequence));
@@ -426,6 +430,20 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         }
         if (!_parser.InProgress) _stopParsing = true; // answer what was parsed; the last response says close
         Flush();
+    }
+
+    private static readonly HttpResponse ShuttingDown =
+        HttpResponse.Error(StatusCodes.ServiceUnavailable, "the server is shutting down") with { Headers = [new HttpHeader("Retry-After", "1")] };
+
+    private void OnDeadlinePassed()
+    {
+        _draining = _pastDeadline = true;
+        for (var i = 0; i < _count; i++)
+        {
+            ref var exchange = ref _exchanges[(_head + i) % _exchanges.Length];
+            if (exchange.Response == null && !exchange.IsContinue) exchange.Response = ShuttingDown; // a late reply is dropped
+        }
+        OnDrain();
     }
 
     // ------------------------------------------------------------------ timeouts

@@ -127,9 +127,14 @@ internal sealed class HttpListenerActor : ReceiveActor
         Receive<ListenerCommands.Terminate>(_ => _terminateWaiters.Add(Sender));
         Receive<ListenerCommands.HardDeadline>(_ =>
         {
-            if (_open > 0) _log.Warning("shutdown deadline passed with {0} connection(s) still busy; closing them", _open);
-            Unbind();
+            if (_open == 0) return;
+            // Requests still waiting, and any arriving now, get 503 with Connection: close; then the port is released
+            // (which resets whatever is still open) once the connections are done or after a last grace period.
+            _log.Warning("shutdown deadline passed with {0} connection(s) still busy; answering their requests 503", _open);
+            foreach (var child in Context.GetChildren()) child.Tell(ShutdownDeadlinePassed.Instance);
+            Context.System.Scheduler.ScheduleTellOnce(_settings.LingerTimeout, Self, ListenerCommands.GraceOver.Instance, Self);
         });
+        Receive<ListenerCommands.GraceOver>(_ => Unbind());
         Receive<Tcp.Unbound>(_ => FinishTermination());
     }
 

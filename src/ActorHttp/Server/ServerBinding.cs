@@ -70,6 +70,7 @@ internal static class ListenerCommands
     public sealed record Terminate(TimeSpan Deadline);
     public sealed class Done { public static readonly Done Instance = new(); }
     public sealed class HardDeadline { public static readonly HardDeadline Instance = new(); }
+    public sealed class GraceOver { public static readonly GraceOver Instance = new(); }
 }
 
 /// <summary>The listener could not bind its address (in use, not permitted, no such interface).</summary>

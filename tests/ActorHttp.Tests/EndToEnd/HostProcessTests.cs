@@ -91,6 +91,24 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Sigterm_lets_an_in_flight_blocking_request_finish()
+    {
+        using var node = StartNode("--config", RepoPaths.StandaloneConf, "--port", "0");
+        var port = await node.WaitForListeningAsync(StartTimeout);
+        using var busy = await RawHttpConnection.OpenAsync(port);
+        Assert.Equal(200, (await busy.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).Status);
+        await busy.SendAsync(RawHttpConnection.Request("/blocking?ms=1500"));
+        await Task.Delay(300); // lets the request reach its handler (makes the scenario likely; nothing is asserted on time)
+
+        node.Signal("TERM");
+        var response = await busy.ReadResponseAsync();
+        Assert.True(response.Status == 200, response.ToString());
+        Assert.Equal("slept 1500 ms\n", response.BodyText);
+        Assert.True(response.ConnectionClose);
+        Assert.Equal(0, await node.WaitForExitAsync(ExitTimeout));
+    }
+
+    [Fact]
     public async Task Set_override_changes_the_plaintext_body()
     {
         using var node = StartNode("--config", RepoPaths.StandaloneConf, "--port", "0", "--set", "actor-http.routes.plaintext.text=\"Hi\"");

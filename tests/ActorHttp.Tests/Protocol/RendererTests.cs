@@ -406,7 +406,7 @@ public class RendererTests
         Assert.Equal("2", r.Single("X-After"));
         Assert.Equal("4", r.Single("Content-Length"));
         Assert.Equal("body", r.Body);
-        Assert.Equal(1, Regex.Matches(r.Raw, "HTTP/1.1").Count);
+        Assert.Single(Regex.Matches(r.Raw, "HTTP/1.1"));
     }
 
     [Theory]
