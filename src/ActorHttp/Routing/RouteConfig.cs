@@ -50,6 +50,7 @@ public static class RouteConfig
                     ? status : throw new ConfigurationException($"{key}.status must be a final status, 200 to 599")),
             "echo" => EchoHandler.Props(),
             "health" => HealthHandler.Props(),
+            "metrics" => MetricsHandler.Props(),
             "sleep" => SleepHandler.Props(route.GetTimeSpan("delay", TimeSpan.FromSeconds(1)), route.GetTimeSpan("max-delay", TimeSpan.FromSeconds(10))),
             _ => PropsOfType(handler, route, key),
         };

@@ -13,8 +13,9 @@ namespace ActorHttp.Routing;
 public sealed class RouteTable : IRequestRouter
 {
     /// <summary>The handlers of one path: method → actor, and the Allow header listing them.</summary>
-    private sealed class PathHandlers(Dictionary<string, IActorRef> byMethod, bool transparentHead)
+    private sealed class PathHandlers(string template, Dictionary<string, IActorRef> byMethod, bool transparentHead)
     {
+        public readonly string Template = template;
         public readonly Dictionary<string, IActorRef> ByMethod = byMethod;
         public readonly string Allow = string.Join(", ",
             byMethod.Keys.Concat(transparentHead && byMethod.ContainsKey(HttpMethods.Get) ? [HttpMethods.Head] : [])
@@ -43,7 +44,7 @@ public sealed class RouteTable : IRequestRouter
         }
         foreach (var (template, methods) in byTemplate.Values)
         {
-            var handlers = new PathHandlers(methods, transparentHead);
+            var handlers = new PathHandlers(template.Template, methods, transparentHead);
             if (template.IsLiteral) _literal[template.Template] = handlers;
             else _templates.Add((template, handlers));
         }
@@ -67,18 +68,18 @@ public sealed class RouteTable : IRequestRouter
 
         var method = request.Method;
         if (handlers.ByMethod.TryGetValue(method, out var handler))
-            return Dispatch(handler, values == null ? request : request with { RouteValues = values });
+            return Dispatch(handler, values == null ? request : request with { RouteValues = values }, handlers.Template);
         if (_transparentHead && ReferenceEquals(method, HttpMethods.Head) && handlers.ByMethod.TryGetValue(HttpMethods.Get, out handler))
-            return Dispatch(handler, request with { Method = HttpMethods.Get, RouteValues = values ?? request.RouteValues });
+            return Dispatch(handler, request with { Method = HttpMethods.Get, RouteValues = values ?? request.RouteValues }, handlers.Template);
         if (ReferenceEquals(method, HttpMethods.Options))
-            return RouteDecision.Respond(new HttpResponse { Status = StatusCodes.NoContent, Headers = [new HttpHeader("Allow", handlers.Allow)] });
-        if (!HttpMethods.IsStandard(method)) return RouteDecision.Respond(NotImplemented);
-        return RouteDecision.Respond(HttpResponse.Error(StatusCodes.MethodNotAllowed) with { Headers = [new HttpHeader("Allow", handlers.Allow)] });
+            return RouteDecision.Respond(new HttpResponse { Status = StatusCodes.NoContent, Headers = [new HttpHeader("Allow", handlers.Allow)] }, handlers.Template);
+        if (!HttpMethods.IsStandard(method)) return RouteDecision.Respond(NotImplemented, handlers.Template);
+        return RouteDecision.Respond(HttpResponse.Error(StatusCodes.MethodNotAllowed) with { Headers = [new HttpHeader("Allow", handlers.Allow)] }, handlers.Template);
     }
 
     /// <summary>A handler that has stopped would never answer: say so at once (500) rather than after the response timeout.</summary>
-    private static RouteDecision Dispatch(IActorRef handler, HttpRequest request) =>
+    private static RouteDecision Dispatch(IActorRef handler, HttpRequest request, string route) =>
         handler is IInternalActorRef { IsTerminated: true }
-            ? RouteDecision.Respond(HandlerGone)
-            : RouteDecision.Dispatch(handler, request);
+            ? RouteDecision.Respond(HandlerGone, route)
+            : RouteDecision.Dispatch(handler, request, route);
 }

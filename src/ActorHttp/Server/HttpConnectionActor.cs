@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.Parsing;
 using ActorHttp.Protocol.Rendering;
@@ -28,8 +29,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         public long Sequence;
         public HttpProtocol Protocol;
         public bool IsHead, KeepAlive, IsContinue;
-        public long Deadline;
+        public long Deadline, StartedAt;
         public HttpResponse? Response;
+        public HttpRequest? Request; // null for parse errors, timeouts and 100 Continue
+        public string? Route;
     }
 
     private const string TimerKey = "timeouts";
@@ -40,6 +43,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private readonly HttpResponseRenderer _renderer;
     private readonly HttpRequestParser _parser;
     private readonly bool _rejectOverCapacity;
+    private readonly EndPoint _remote;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRefProvider _provider;
 
@@ -75,6 +79,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _renderer = renderer;
         _rejectOverCapacity = rejectOverCapacity;
         _parser = new HttpRequestParser(settings.Parsing) { RemoteAddress = remote };
+        _remote = remote;
         // Room for the limit plus interim 100 Continue entries and a final error or timeout answer.
         _exchanges = new Exchange[settings.PipeliningLimit * 2 + 4];
         _provider = ((IInternalActorRef)Self).Provider;
@@ -182,6 +187,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     {
         if (_stopParsing) return; // the last response is decided: the rest is drained unread
         _lastActivityAt = Now;
+        HttpMetrics.BytesReceived.Add(data.Count);
         Append(data);
         ProcessInput();
     }
@@ -241,6 +247,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                     case ParseStatus.Error:
                         var error = _parser.Error!;
                         if (_settings.LogRequests) _log.Debug("rejected request: {0}", error);
+                        HttpMetrics.ParseErrors.Add(1, new KeyValuePair<string, object?>("reason", error.Reason));
                         _stopParsing = true;
                         Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false, HttpResponse.Error(error.Status, error.Reason));
                         break;
@@ -283,6 +290,9 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
         if (_pastDeadline) decision = RouteDecision.Respond(ShuttingDown);
         var sequence = Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive, decision.Response);
+        ref var entry = ref _exchanges[(_head + _count - 1) % _exchanges.Length];
+        entry.Request = request;
+        entry.Route = decision.Route;
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
         decision.Handler?.Tell(decision.Request, new ResponseSlot(Self, _provider, sequence));
     }
@@ -291,6 +301,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     {
         if (_count == 0) _headSequence = _nextSequence;
         var sequence = _nextSequence++;
+        var now = Now;
         ref var exchange = ref _exchanges[(_head + _count) % _exchanges.Length];
         exchange = new Exchange
         {
@@ -298,7 +309,8 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             Protocol = protocol,
             IsHead = isHead,
             KeepAlive = keepAlive,
-            Deadline = Now + (long)_settings.ResponseTimeout.TotalMilliseconds,
+            StartedAt = now,
+            Deadline = now + (long)_settings.ResponseTimeout.TotalMilliseconds,
             Response = response,
         };
         _count++;
@@ -357,8 +369,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             var response = exchange.Response;
             if (response == null) break;
             var close = !exchange.KeepAlive || response.CloseConnection || (_draining && _count == 1 && !_parser.InProgress);
+            var before = _pending.Length;
             _renderer.Render(response, new RenderContext(exchange.Protocol, exchange.IsHead, close), _pending);
             _pendingResponses++;
+            Record(ref exchange, response, _pending.Length - before);
             Dequeue();
             if (close)
             {
@@ -385,6 +399,22 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         ScheduleTimeoutCheck();
     }
 
+    private static readonly object[] StatusTags = Enumerable.Range(0, 600).Select(s => (object)s).ToArray(); // boxed once
+
+    /// <summary>Metrics and the optional access log line of one response.</summary>
+    private void Record(ref Exchange exchange, HttpResponse response, long bytes)
+    {
+        var seconds = (Now - exchange.StartedAt) / 1000.0;
+        var route = new KeyValuePair<string, object?>("route", exchange.Route ?? "none");
+        var status = response.Status is >= 200 and <= 599 ? response.Status : StatusCodes.InternalServerError;
+        HttpMetrics.Requests.Add(1, route,
+            new KeyValuePair<string, object?>("method", exchange.Request?.Method ?? "none"),
+            new KeyValuePair<string, object?>("status", StatusTags[status]));
+        HttpMetrics.RequestDuration.Record(seconds, route);
+        if (_settings.AccessLog)
+            _log.Info("{0} \"{1}\" {2} {3} {4:F1}ms", _remote, exchange.Request?.ToString() ?? "-", status, bytes, seconds * 1000);
+    }
+
     private void Dequeue()
     {
         _exchanges[_head] = default;
@@ -399,6 +429,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _inFlightResponses = _pendingResponses;
         _pendingResponses = 0;
         _lastWriteLength = _inFlight.Length;
+        HttpMetrics.BytesSent.Add(_lastWriteLength);
         _tcp.Tell(Tcp.Write.Create(_inFlight.ToByteString(), WriteAck.Instance));
         _awaitingAck = true;
         _writeStartedAt = _lastActivityAt = Now;

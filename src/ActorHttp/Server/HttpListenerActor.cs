@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using ActorHttp.Observability;
 using ActorHttp.Protocol.Rendering;
 
 namespace ActorHttp.Server;
@@ -95,7 +96,7 @@ internal sealed class HttpListenerActor : ReceiveActor
     private void Bound()
     {
         Receive<Tcp.Connected>(connected => Accept(connected, reject: !_accepting || _open >= _settings.MaxConnections));
-        Receive<ConnectionStopped>(_ => _open--);
+        Receive<ConnectionStopped>(_ => ConnectionGone());
         Receive<ListenerCommands.Unbind>(_ =>
         {
             // Akka.IO's accepted connections are children of its listener: a Tcp.Unbind now would reset every
@@ -120,7 +121,7 @@ internal sealed class HttpListenerActor : ReceiveActor
         Receive<Tcp.Connected>(connected => Accept(connected, reject: true));
         Receive<ConnectionStopped>(_ =>
         {
-            _open--;
+            ConnectionGone();
             UnbindWhenDrained();
         });
         Receive<ListenerCommands.Unbind>(_ => Sender.Tell(ListenerCommands.Done.Instance));
@@ -136,6 +137,12 @@ internal sealed class HttpListenerActor : ReceiveActor
         });
         Receive<ListenerCommands.GraceOver>(_ => Unbind());
         Receive<Tcp.Unbound>(_ => FinishTermination());
+    }
+
+    private void ConnectionGone()
+    {
+        _open--;
+        HttpMetrics.ActiveConnections.Add(-1);
     }
 
     private void UnbindWhenDrained()
@@ -155,6 +162,8 @@ internal sealed class HttpListenerActor : ReceiveActor
     private void Accept(Tcp.Connected connected, bool reject)
     {
         _open++;
+        HttpMetrics.Connections.Add(1);
+        HttpMetrics.ActiveConnections.Add(1);
         if (reject && _settings.LogRequests) _log.Debug("over max-connections ({0}): answering 503", _settings.MaxConnections);
         var connection = Context.ActorOf(HttpConnectionActor.Props(Sender, connected.RemoteAddress, _settings, _router, _renderer, reject));
         Sender.Tell(new Tcp.Register(connection, keepOpenOnPeerClosed: true, useResumeWriting: false));

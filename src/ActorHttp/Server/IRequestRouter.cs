@@ -14,12 +14,15 @@ public interface IRequestRouter
     RouteDecision Route(HttpRequest request);
 }
 
-/// <summary>The outcome of routing: send <see cref="Request"/> to <see cref="Handler"/>, or answer <see cref="Response"/>.</summary>
-public readonly record struct RouteDecision(IActorRef? Handler, HttpRequest? Request, HttpResponse? Response)
+/// <summary>
+/// The outcome of routing: send <see cref="Request"/> to <see cref="Handler"/>, or answer <see cref="Response"/>.
+/// <see cref="Route"/> names the matched route for metrics and logs (a template, so its values stay few).
+/// </summary>
+public readonly record struct RouteDecision(IActorRef? Handler, HttpRequest? Request, HttpResponse? Response, string? Route = null)
 {
     /// <summary>Deliver <paramref name="request"/> (possibly enriched, e.g. with route values) to <paramref name="handler"/>.</summary>
-    public static RouteDecision Dispatch(IActorRef handler, HttpRequest request) => new(handler, request, null);
+    public static RouteDecision Dispatch(IActorRef handler, HttpRequest request, string? route = null) => new(handler, request, null, route);
 
     /// <summary>Answer without involving a handler.</summary>
-    public static RouteDecision Respond(HttpResponse response) => new(null, null, response);
+    public static RouteDecision Respond(HttpResponse response, string? route = null) => new(null, null, response, route);
 }

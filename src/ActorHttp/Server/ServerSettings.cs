@@ -26,6 +26,7 @@ public sealed record ServerSettings
     public bool CoordinatedShutdown { get; init; } = true;
     public string Dispatcher { get; init; } = "";
     public bool LogRequests { get; init; }
+    public bool AccessLog { get; init; }
     public ParserSettings Parsing { get; init; } = ParserSettings.Default;
 
     /// <summary>Reads the settings from a config holding an <c>actor-http.server</c> section, falling back to reference.conf.</summary>
@@ -52,6 +53,7 @@ public sealed record ServerSettings
             CoordinatedShutdown = Read(c, "coordinated-shutdown", (k, x) => x.GetBoolean(k)),
             Dispatcher = Read(c, "dispatcher", (k, x) => x.GetString(k) ?? ""),
             LogRequests = Read(c, "log-requests", (k, x) => x.GetBoolean(k)),
+            AccessLog = Read(c, "access-log", (k, x) => x.GetBoolean(k)),
             Parsing = new ParserSettings(
                 MaxRequestLineLength: (int)Size(c, "parsing.max-request-line-length", 64, int.MaxValue),
                 MaxHeaderCount: Int(c, "parsing.max-header-count", 1, 10000),

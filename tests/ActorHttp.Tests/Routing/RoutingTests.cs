@@ -116,7 +116,7 @@ public sealed class RouteConfigTests
     public void Reads_the_standalone_routes()
     {
         var routes = RouteConfig.Load(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(RepoRoot(), "hocon", "standalone.conf"))));
-        Assert.Equal(["index", "plaintext", "echo", "health", "blocking"], routes.Definitions.Select(d => d.Name));
+        Assert.Equal(["index", "plaintext", "echo", "health", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
     }
 
