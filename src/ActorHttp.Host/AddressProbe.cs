@@ -1,21 +1,21 @@
-using System.Net;
 using System.Net.Sockets;
+using ActorHttp.Server;
 
 namespace ActorHttp.Host;
 
-/// <summary>Checks that an address can be bound, before the actor system starts.</summary>
+/// <summary>Checks that the server's address can be bound, before the actor system starts.</summary>
 internal static class AddressProbe
 {
-    /// <summary>Null if <paramref name="host"/>:<paramref name="port"/> can be bound now, else the reason.</summary>
-    public static string? CannotBind(string host, int port)
+    /// <summary>Null if the address <paramref name="settings"/> name can be bound now, else the reason.</summary>
+    public static string? CannotBind(ServerSettings settings)
     {
-        if (port == 0) return null;
+        if (settings.Port == 0) return null;
         try
         {
-            var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First();
-            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            var endpoint = settings.ResolveEndPoint(); // the same address the listener will bind
+            using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true); // as Akka.IO binds
-            socket.Bind(new IPEndPoint(address, port));
+            socket.Bind(endpoint);
             return null;
         }
         catch (SocketException e)

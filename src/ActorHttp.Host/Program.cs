@@ -38,7 +38,7 @@ internal static class Node
         }
 
         // Probe the address first: a clear one-line error beats Akka.IO's logged stack trace for the common mistake.
-        if (AddressProbe.CannotBind(settings.Hostname, settings.Port) is { } reason)
+        if (AddressProbe.CannotBind(settings) is { } reason)
         {
             Console.Error.WriteLine($"error: cannot listen on http://{settings.Hostname}:{settings.Port}: {reason}");
             return 3;

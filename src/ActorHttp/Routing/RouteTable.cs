@@ -78,8 +78,12 @@ public sealed class RouteTable : IRequestRouter
     }
 
     /// <summary>A handler that has stopped would never answer: say so at once (500) rather than after the response timeout.</summary>
+    // IsTerminated is marked obsolete in favour of Watch, but a watch per handler per connection would cost system
+    // messages on every accept; this local flag read is exact for the local handler actors routes hold.
+#pragma warning disable CS0618
     private static RouteDecision Dispatch(IActorRef handler, HttpRequest request, string route) =>
         handler is IInternalActorRef { IsTerminated: true }
             ? RouteDecision.Respond(HandlerGone, route)
             : RouteDecision.Dispatch(handler, request, route);
+#pragma warning restore CS0618
 }

@@ -52,7 +52,7 @@ internal sealed class HttpListenerActor : ReceiveActor
         IPEndPoint endpoint;
         try
         {
-            endpoint = Resolve(_settings.Hostname, _settings.Port);
+            endpoint = _settings.ResolveEndPoint();
         }
         catch (Exception e)
         {
@@ -60,14 +60,6 @@ internal sealed class HttpListenerActor : ReceiveActor
             return;
         }
         Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, options: null, pullMode: false));
-    }
-
-    private static IPEndPoint Resolve(string host, int port)
-    {
-        if (IPAddress.TryParse(host, out var address)) return new IPEndPoint(address, port);
-        var addresses = System.Net.Dns.GetHostAddresses(host);
-        var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.First();
-        return new IPEndPoint(chosen, port);
     }
 
     private void Fail(string message, Exception? cause)
@@ -81,7 +73,7 @@ internal sealed class HttpListenerActor : ReceiveActor
         Receive<Tcp.Bound>(bound =>
         {
             _tcpListener = Sender;
-            var local = bound.LocalAddress as IPEndPoint ?? Resolve(_settings.Hostname, _settings.Port);
+            var local = bound.LocalAddress as IPEndPoint ?? _settings.ResolveEndPoint();
             _bound.TrySetResult(new ServerBinding(Self, local));
             Become(Bound);
         });

@@ -29,6 +29,20 @@ public sealed record ServerSettings
     public bool AccessLog { get; init; }
     public ParserSettings Parsing { get; init; } = ParserSettings.Default;
 
+    /// <summary>
+    /// The address to bind: <see cref="Hostname"/> as an IP literal, or resolved by DNS preferring IPv4.
+    /// The listener binds exactly this; the standalone node probes it before starting.
+    /// </summary>
+    public System.Net.IPEndPoint ResolveEndPoint()
+    {
+        if (System.Net.IPAddress.TryParse(Hostname, out var address)) return new System.Net.IPEndPoint(address, Port);
+        var addresses = System.Net.Dns.GetHostAddresses(Hostname);
+        var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                     ?? addresses.FirstOrDefault()
+                     ?? throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound);
+        return new System.Net.IPEndPoint(chosen, Port);
+    }
+
     /// <summary>Reads the settings from a config holding an <c>actor-http.server</c> section, falling back to reference.conf.</summary>
     /// <exception cref="ConfigurationException">A value is missing, of the wrong type or out of range; the message names the key.</exception>
     public static ServerSettings Create(Config config)

@@ -14,8 +14,12 @@ using TestKit = Akka.TestKit.Xunit2.TestKit;
 namespace ActorHttp.Tests.Handlers;
 
 [Trait("Category", "Handlers")]
-public sealed class HandlerKindTests(ITestOutputHelper output) : TestKit(output: output)
+public sealed class HandlerKindTests : TestKit
 {
+    private readonly ITestOutputHelper _output;
+
+    public HandlerKindTests(ITestOutputHelper output) : base(output: output) => _output = output;
+
     /// <summary>Answers with the name of the actor that served the request.</summary>
     private sealed class WhoAmI : UntypedActor
     {
@@ -123,7 +127,7 @@ public sealed class HandlerKindTests(ITestOutputHelper output) : TestKit(output:
                 latencies.Add(watch.Elapsed.TotalMilliseconds);
             }
             var doneWhenPlaintextFinished = Volatile.Read(ref blockingDone);
-            output.WriteLine($"/plaintext under blocking load: median {latencies.Order().ElementAt(10):F1} ms, max {latencies.Max():F1} ms; blocking requests finished by then: {doneWhenPlaintextFinished}");
+            _output.WriteLine($"/plaintext under blocking load: median {latencies.Order().ElementAt(10):F1} ms, max {latencies.Max():F1} ms; blocking requests finished by then: {doneWhenPlaintextFinished}");
 
             Assert.Equal(0, doneWhenPlaintextFinished);
             Assert.All(await Task.WhenAll(blocking), status => Assert.Equal(HttpStatusCode.OK, status));

@@ -77,6 +77,9 @@ public sealed class HttpRequestParser
     /// Parses from <paramref name="buffer"/>[<paramref name="offset"/>..+<paramref name="count"/>], the bytes not
     /// consumed so far. Returns at the first complete request, 100-continue point, error, or when the bytes run out.
     /// </summary>
+    /// <param name="buffer">The caller's bytes; never written again once passed in (requests may refer to them).</param>
+    /// <param name="offset">Where the unconsumed bytes start.</param>
+    /// <param name="count">How many unconsumed bytes there are.</param>
     /// <param name="consumed">How many bytes from <paramref name="offset"/> are done with.</param>
     public ParseStatus Parse(byte[] buffer, int offset, int count, out int consumed)
     {

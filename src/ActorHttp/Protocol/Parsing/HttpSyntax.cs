@@ -8,8 +8,13 @@ internal static class HttpSyntax
     private const string Alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     private const string Digit = "0123456789";
 
+    private const string TokenCharacters = Alpha + Digit + "!#$%&'*+-.^_`|~";
+
     /// <summary>tchar (RFC 9110 §5.6.2): method names, header names, coding names.</summary>
-    public static readonly SearchValues<byte> Token = SearchValues.Create(ToBytes(Alpha + Digit + "!#$%&'*+-.^_`|~"));
+    public static readonly SearchValues<byte> Token = SearchValues.Create(ToBytes(TokenCharacters));
+
+    /// <summary>The same tchar set, for names given as strings (response headers set by handlers).</summary>
+    public static readonly SearchValues<char> TokenChars = SearchValues.Create(TokenCharacters);
 
     /// <summary>Bytes allowed in a request-target: RFC 3986 unreserved, sub-delims, gen-delims but '#', and '%'.</summary>
     public static readonly SearchValues<byte> Target = SearchValues.Create(ToBytes(Alpha + Digit + "-._~" + "!$&'()*+,;=" + ":/?[]@" + "%"));

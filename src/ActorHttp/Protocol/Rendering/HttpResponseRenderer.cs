@@ -88,10 +88,9 @@ public sealed class HttpResponseRenderer
     /// <summary>A header whose name is not a token or whose value holds CR, LF or NUL would split the response: dropped.</summary>
     private static bool IsSafe(HttpHeader header)
     {
-        if (header.Name.Length == 0 || header.Value.AsSpan().ContainsAny(UnsafeValueChars)) return false;
-        foreach (var c in header.Name)
-            if (c > 0x7F || !Parsing.HttpSyntax.Token.Contains((byte)c)) return false;
-        return true;
+        return header.Name.Length > 0
+               && !header.Name.AsSpan().ContainsAnyExcept(Parsing.HttpSyntax.TokenChars)
+               && !header.Value.AsSpan().ContainsAny(UnsafeValueChars);
     }
 
     private static void WriteHeader(OutputBuffer output, string name, string value)
