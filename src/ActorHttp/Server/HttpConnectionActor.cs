@@ -931,8 +931,8 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case Tcp.CommandFailed:
                 Context.Stop(Self);
                 break;
-            case HandlerReply { Message: RequestBodyStream.Read }:
-                Sender.Tell(new RequestBodyStream.Failed(StatusCodes.BadRequest, "the connection is closing"));
+            case HandlerReply { Message: RequestBodyStream.Read } read:
+                OnUploadRead(read.Sequence); // the body's outcome was settled before closing: Failed with its reason
                 break;
             case HandlerReply reply:
                 CancelIfStream(reply.Message);
