@@ -25,8 +25,8 @@ public sealed record StaticFileSettings
 
     /// <summary>
     /// The route value naming the file, relative to <see cref="Root"/>: the name of the route template's final
-    /// <c>{*name}</c> parameter. A request without it (a template without a catch-all) is served <see cref="Index"/>
-    /// of <see cref="Root"/>.
+    /// <c>{*name}</c> parameter. A request without it (a template without a catch-all, or an empty name here) is served
+    /// <see cref="Index"/> of <see cref="Root"/>.
     /// </summary>
     public string PathParameter { get; init; } = "path";
 
