@@ -25,8 +25,6 @@ namespace ActorHttp.Handlers.StaticFiles;
 /// </summary>
 public sealed class StaticFileHandler : HttpHandlerActor
 {
-    private const int MovedPermanently = 301, PartialContent = 206, RangeNotSatisfiable = 416; // not among StatusCodes' constants
-
     private static readonly HttpResponse BadRequest = HttpResponse.Error(StatusCodes.BadRequest, "invalid file path");
     private static readonly HttpResponse NotFound = HttpResponse.Error(StatusCodes.NotFound);
 
@@ -112,7 +110,7 @@ public sealed class StaticFileHandler : HttpHandlerActor
             {
                 // Relative links in the index ("style.css") resolve against the URL's directory: it must end in '/'.
                 var location = request.Query.Length == 0 ? request.Path + "/" : $"{request.Path}/?{request.Query}";
-                Respond(new HttpResponse { Status = MovedPermanently, Headers = [new HttpHeader("Location", location)] });
+                Respond(new HttpResponse { Status = StatusCodes.MovedPermanently, Headers = [new HttpHeader("Location", location)] });
                 return;
             }
             if (_settings.Index.Length == 0 || Find([.. segments, _settings.Index]) is not ({ } indexPath, { } indexInfo)
@@ -165,7 +163,7 @@ public sealed class StaticFileHandler : HttpHandlerActor
                 return;
             }
             var response = Select(request, StaticFile.OnDisk(path, length, lastWrite, _cacheControl), out var start, out var count);
-            if (response.Status is StatusCodes.Ok or PartialContent)
+            if (response.Status is StatusCodes.Ok or StatusCodes.PartialContent)
             {
                 stream.Seek(start, SeekOrigin.Begin);
                 RespondWithStream(response, stream, count); // the stream is the producer's now, and disposed by it
@@ -192,7 +190,7 @@ public sealed class StaticFileHandler : HttpHandlerActor
         switch (ConditionalRequests.RangeOf(request.Headers, file, out var rangeStart, out var rangeLength))
         {
             case RangeKind.Unsatisfiable:
-                return HttpResponse.Error(RangeNotSatisfiable) with
+                return HttpResponse.Error(StatusCodes.RangeNotSatisfiable) with
                 {
                     Headers = [new HttpHeader("Content-Range", string.Create(CultureInfo.InvariantCulture, $"bytes */{file.Length}"))],
                 };
@@ -200,7 +198,7 @@ public sealed class StaticFileHandler : HttpHandlerActor
                 (start, length) = (rangeStart, rangeLength);
                 return new HttpResponse
                 {
-                    Status = PartialContent,
+                    Status = StatusCodes.PartialContent,
                     ContentType = file.ContentType,
                     Headers = [.. file.Headers, new HttpHeader("Content-Range",
                         string.Create(CultureInfo.InvariantCulture, $"bytes {start}-{start + length - 1}/{file.Length}"))],
