@@ -53,6 +53,12 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     /// <summary>The state of a streamed request body.</summary>
     private enum UploadState : byte { None, Streaming, Completed, Failed, Abandoned }
 
+    /// <summary>
+    /// Exchanges a connection has room for at first; the ring doubles when pipelining needs more (the pipelining limit,
+    /// interim 100 Continue entries and an error answer bound it). Small, because most connections are idle.
+    /// </summary>
+    private const int InitialExchanges = 2;
+
     /// <summary>Bytes of a streamed request body held for its handler before the socket stops being read.</summary>
     private const int UploadWindow = 64 * 1024;
 
@@ -72,12 +78,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private readonly IActorRefProvider _provider;
 
     // Input not yet consumed by the parser. Append-only: parsed requests refer to this array, so bytes before
-    // _inputEnd are never written again; a full array is replaced, never reused.
+    // _inputEnd are never written again; a full array is replaced, never reused. When idle, a read is parsed in the
+    // array it arrived in (borrowed: never written at all).
     private byte[]? _input;
     private int _inputStart, _inputEnd;
+    private bool _inputBorrowed;
 
     // Exchanges in request order (a ring); _headSequence is the sequence number of the oldest.
-    private readonly Exchange[] _exchanges;
+    private Exchange[] _exchanges = new Exchange[InitialExchanges];
     private int _head, _count;
     private long _nextSequence, _headSequence;
 
@@ -100,6 +108,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private long _uploadBytes, _uploadPausedMs, _uploadPausedAt; // for the body deadline: bytes received, time the handler held it up
 
     private bool _aborted; // stopping: nothing more is written
+
+    /// <summary>Whether the pending output waits for replies still on their way (see <see cref="Flush"/>).</summary>
+    private enum WriteDeferral : byte { None, Scheduled, Expired }
+    private WriteDeferral _writeDeferral;
     private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _pastDeadline, _processing, _transportClosed;
     private long _lastWriteLength;
     private int _requestsCompleted;
@@ -118,8 +130,6 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _rejectOverCapacity = rejectOverCapacity;
         _parser = new HttpRequestParser(settings.Parsing) { RemoteAddress = remote };
         _remote = remote;
-        // Room for the limit plus interim 100 Continue entries and a final error or timeout answer.
-        _exchanges = new Exchange[settings.PipeliningLimit * 2 + 4];
         _provider = ((IInternalActorRef)Self).Provider;
     }
 
@@ -191,6 +201,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case CheckTimeouts:
                 OnCheckTimeouts();
                 break;
+            case WriteDeferred:
+                _writeDeferral = WriteDeferral.Expired; // the batch gathered what there was: write it now
+                Flush();
+                break;
             case DrainConnection:
                 OnDrain();
                 break;
@@ -235,12 +249,21 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private void Append(ByteString data)
     {
         var count = data.Count;
+        if (_input == null && ReceivedBytes.TryGetSegment(data, out var segment))
+        {
+            _input = segment.Array;
+            _inputStart = segment.Offset;
+            _inputEnd = segment.Offset + count;
+            _inputBorrowed = true;
+            return;
+        }
         if (_input == null)
         {
             _input = new byte[count];
             _inputStart = _inputEnd = 0;
+            _inputBorrowed = false;
         }
-        else if (_input.Length - _inputEnd < count)
+        else if (_inputBorrowed || _input.Length - _inputEnd < count)
         {
             var unconsumed = _inputEnd - _inputStart;
             var grown = new byte[Math.Max(unconsumed + count, Math.Min(2 * _input.Length, unconsumed + count + 64 * 1024))];
@@ -248,6 +271,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             _input = grown;
             _inputStart = 0;
             _inputEnd = unconsumed;
+            _inputBorrowed = false;
         }
         data.CopyTo(_input, _inputEnd, count);
         _inputEnd += count;
@@ -374,6 +398,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private long Enqueue(HttpProtocol protocol, bool isHead, bool keepAlive, HttpResponse? response)
     {
         if (_count == 0) _headSequence = _nextSequence;
+        if (_count == _exchanges.Length) GrowExchanges();
         var sequence = _nextSequence++;
         var now = Now;
         ref var exchange = ref _exchanges[(_head + _count) % _exchanges.Length];
@@ -389,6 +414,15 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         };
         _count++;
         return sequence;
+    }
+
+    /// <summary>Doubles the ring, oldest exchange first. (No ref to an exchange is held across an Enqueue.)</summary>
+    private void GrowExchanges()
+    {
+        var grown = new Exchange[_exchanges.Length * 2];
+        for (var i = 0; i < _count; i++) grown[i] = _exchanges[(_head + i) % _exchanges.Length];
+        _exchanges = grown;
+        _head = 0;
     }
 
     private void EnqueueContinue()
@@ -634,7 +668,18 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
         if (!_awaitingAck)
         {
-            if (!_pending.IsEmpty) StartWrite();
+            if (!_pending.IsEmpty)
+            {
+                // Replies to pipelined requests arrive one message at a time. While the next one is still awaited, the
+                // write waits one turn of the mailbox (a message to self), so replies already on their way join it:
+                // one write for a pipelined batch rather than one for its first response and one for the rest.
+                if (_writeDeferral == WriteDeferral.None && NextReplyAwaited)
+                {
+                    _writeDeferral = WriteDeferral.Scheduled;
+                    Self.Tell(WriteDeferred.Instance);
+                }
+                else if (_writeDeferral != WriteDeferral.Scheduled) StartWrite();
+            }
             else if (_closeAfterWrite || (_count == 0 && ((_peerClosed && _stopParsing) || (_draining && !_parser.InProgress))))
             {
                 BeginClosing();
@@ -802,8 +847,12 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _headSequence++;
     }
 
+    /// <summary>The exchange at the front waits for its handler's reply (not for a stream's chunks).</summary>
+    private bool NextReplyAwaited => _count > 0 && _exchanges[_head].Response == null && !_exchanges[_head].IsContinue;
+
     private void StartWrite()
     {
+        _writeDeferral = WriteDeferral.None;
         (_pending, _inFlight) = (_inFlight, _pending);
         _inFlightResponses = _pendingResponses;
         _pendingResponses = 0;
@@ -840,7 +889,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private void OnDrain()
     {
         _draining = true;
-        if (_count == 0 && !_parser.InProgress && !_awaitingAck)
+        if (_count == 0 && !_parser.InProgress && !_awaitingAck && _pending.IsEmpty)
         {
             _stopParsing = true;
             BeginClosing();
@@ -907,7 +956,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 answered = true;
             }
         }
-        else if (_count == 0 && !_awaitingAck && !_closeAfterWrite && now - _lastActivityAt >= (long)_settings.IdleTimeout.TotalMilliseconds)
+        else if (_count == 0 && !_awaitingAck && _pending.IsEmpty && !_closeAfterWrite && now - _lastActivityAt >= (long)_settings.IdleTimeout.TotalMilliseconds)
         {
             _stopParsing = true;
             BeginClosing(); // an idle keep-alive connection may simply be closed (RFC 9112 §9.8)
