@@ -189,8 +189,11 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case Tcp.Received received:
                 OnReceived(received.Data);
                 break;
+            case ResponseSlot slot:
+                OnReply(slot.Sequence, slot.FirstMessage);
+                break;
             case HandlerReply reply:
-                OnReply(reply);
+                OnReply(reply.Sequence, reply.Message);
                 break;
             case WriteAck:
                 _inFlight.Release();
@@ -431,27 +434,27 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _exchanges[(_head + _count - 1) % _exchanges.Length].IsContinue = true;
     }
 
-    private void OnReply(HandlerReply reply)
+    private void OnReply(long sequence, object message)
     {
-        if (reply.Message is RequestBodyStream.Read)
+        if (message is RequestBodyStream.Read)
         {
-            OnUploadRead(reply.Sequence);
+            OnUploadRead(sequence);
             return;
         }
-        var index = IndexOf(reply.Sequence);
+        var index = IndexOf(sequence);
         if (index < 0)
         {
-            if (_settings.LogRequests) _log.Debug("dropped late reply to #{0}", reply.Sequence);
-            CancelIfStream(reply.Message);
+            if (_settings.LogRequests) _log.Debug("dropped late reply to #{0}", sequence);
+            CancelIfStream(message);
             return;
         }
         ref var exchange = ref _exchanges[index];
         if (exchange.IsContinue) return;
         if (exchange.Response is { Streamed: true } && exchange.Producer != null
-            && reply.Message is ResponseStream.Chunk or ResponseStream.End or Status.Failure)
+            && message is ResponseStream.Chunk or ResponseStream.End or Status.Failure)
         {
             exchange.Producer = Sender; // whoever sends the chunks gets the acks
-            var item = reply.Message;
+            var item = message;
             var items = exchange.StreamItems ??= new Queue<object>();
             if (items.Count >= MaxQueuedStreamItems)
             {
@@ -472,17 +475,24 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         }
         if (exchange.Response != null)
         {
-            CancelIfStream(reply.Message); // already timed out, or a second reply
+            CancelIfStream(message); // already timed out, or a second reply
             return;
         }
-        exchange.Response = reply.Message switch
+        exchange.Response = message switch
         {
             HttpResponse response => response,
             Status.Failure failure => LogFailure(failure.Cause),
-            _ => LogUnexpected(reply.Message),
+            _ => LogUnexpected(message),
         };
         if (exchange.Response.Streamed) exchange.Producer = Sender;
         Flush();
+    }
+
+    /// <summary>A reply while closing: a Read learns the body's settled outcome, a stream is told to stop.</summary>
+    private void OnLateReply(long sequence, object message)
+    {
+        if (message is RequestBodyStream.Read) OnUploadRead(sequence);
+        else CancelIfStream(message);
     }
 
     /// <summary>A stream's head or chunk that can no longer be sent: its producer is told to stop.</summary>
@@ -1064,11 +1074,11 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case Tcp.CommandFailed:
                 Context.Stop(Self);
                 break;
-            case HandlerReply { Message: RequestBodyStream.Read } read:
-                OnUploadRead(read.Sequence); // the body's outcome was settled before closing: Failed with its reason
+            case ResponseSlot slot:
+                OnLateReply(slot.Sequence, slot.FirstMessage);
                 break;
             case HandlerReply reply:
-                CancelIfStream(reply.Message);
+                OnLateReply(reply.Sequence, reply.Message);
                 break;
             // Received bytes, drain requests: nothing more to do with them.
         }
