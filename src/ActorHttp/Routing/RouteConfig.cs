@@ -22,6 +22,8 @@ public static class RouteConfig
         foreach (var name in section.Root.GetObject().Items.Keys)
         {
             var key = $"actor-http.routes.{name}";
+            // `name = null` removes a route (one a file defines, from --set); Akka's GetConfig would fail on it.
+            if (section.GetValue(name) is not { } value || (!value.IsObject() && value.GetString() == null)) continue;
             try
             {
                 routes = LoadOne(routes, name, section.GetConfig(name), key);

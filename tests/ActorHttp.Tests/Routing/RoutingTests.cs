@@ -158,3 +158,20 @@ public sealed class RouteConfigTests
         return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }
+
+/// <summary>HOCON's way of removing a key works for routes: `--set actor-http.routes.x=null` drops route x.</summary>
+[Trait("Category", "Routing")]
+public sealed class RouteRemovalTests
+{
+    [Fact]
+    public void A_route_set_to_null_is_removed()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("actor-http.routes.a = null")
+            .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("""
+                actor-http.routes.a { path = "/a", handler = health }
+                actor-http.routes.b { path = "/b", handler = health }
+                """));
+        var routes = ActorHttp.Routing.RouteConfig.Load(config);
+        Assert.Equal(["b"], routes.Definitions.Select(d => d.Name));
+    }
+}
