@@ -235,7 +235,7 @@ public sealed class HttpRequestParser
             {
                 case KnownHeader.Host:
                     if (hostIndex >= 0) return Fail(StatusCodes.BadRequest, "duplicate Host");
-                    if (value.ContainsAnyExcept(HttpSyntax.Host)) return Fail(StatusCodes.BadRequest, "invalid Host");
+                    if (!HttpSyntax.IsValidHost(value)) return Fail(StatusCodes.BadRequest, "invalid Host");
                     hostIndex = fieldCount - 1;
                     break;
                 case KnownHeader.ContentLength:
