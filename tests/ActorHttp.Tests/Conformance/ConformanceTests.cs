@@ -90,8 +90,8 @@ public sealed class ConformanceTests(EndToEndFixture fixture, ITestOutputHelper 
 
         if (c.Close)
         {
-            // Closing responses say so (a response to a request that was never complete has nothing to say it on).
-            if (responses.Count > 0) Assert.True(responses[^1].ConnectionClose, $"{c.Name}: the last response lacks Connection: close: {responses[^1]}");
+            // Closing responses say so; after the client's FIN a response may already be out before the server learns of it.
+            if (responses.Count > 0 && !c.Fin) Assert.True(responses[^1].ConnectionClose, $"{c.Name}: the last response lacks Connection: close: {responses[^1]}");
             // A clean close, with nothing (no answer to the probe) before it.
             bool closed;
             try
