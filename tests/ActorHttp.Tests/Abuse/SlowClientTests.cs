@@ -74,9 +74,17 @@ public sealed class SlowClientTests(ITestOutputHelper output)
         return (response, closed);
     }
 
+    /// <summary>The server runs in this process and holds every attacking connection: it needs the file descriptors.</summary>
+    private static void RequireFdLimit(int needed)
+    {
+        var limit = AbuseTools.OpenFilesLimit(Environment.ProcessId);
+        Assert.True(limit >= needed, $"the test process may open only {limit} files, {needed} are needed: raise `ulimit -n` (./build.sh test does)");
+    }
+
     [Fact]
     public async Task Slowloris_1000_connections_are_closed_by_the_header_timeout_and_normal_clients_keep_80_percent_throughput()
     {
+        RequireFdLimit(4096);
         var headerTimeout = TimeSpan.FromSeconds(15); // room for the ramp and three windows while every attacker is held
         await using var server = await TestServer.StartAsync(s => s with { RequestHeaderTimeout = headerTimeout });
         var port = server.Port;
@@ -160,6 +168,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
     [Fact]
     public async Task Slow_readers_are_aborted_by_the_send_timeout_and_normal_clients_keep_80_percent_throughput()
     {
+        RequireFdLimit(2048);
         var sendTimeout = TimeSpan.FromSeconds(15); // room for the ramp, a pause and three windows while every reader is held
         const int readers = 200;
         var routes = new Routes().Get("/big", Props.Create<Big>()).Get("/plaintext", TextHandler.Props(TestServer.PlainText));
