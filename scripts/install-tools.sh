@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotently ensure the command-line tools used by the tests and benchmarks
-# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd).
+# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd), slowhttptest
+# (the slowloris and slow-read abuse tests) and python3 (the 10,000-connection client).
 # Only touches apt when something is missing. Debian/Ubuntu only.
 set -euo pipefail
 
@@ -11,10 +12,12 @@ declare -A PKG=(
   [httperf]=httperf
   [wrk]=wrk
   [nc]=netcat-openbsd
+  [slowhttptest]=slowhttptest
+  [python3]=python3
 )
 
 missing=()
-for cmd in curl ab httperf wrk nc; do
+for cmd in curl ab httperf wrk nc slowhttptest python3; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     missing+=("${PKG[$cmd]}")
   fi
@@ -58,7 +61,7 @@ fi
 
 # Verify every command is now available.
 still=()
-for cmd in curl ab httperf wrk nc; do
+for cmd in curl ab httperf wrk nc slowhttptest python3; do
   command -v "$cmd" >/dev/null 2>&1 || still+=("$cmd")
 done
 if [ "${#still[@]}" -ne 0 ]; then

@@ -523,7 +523,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private bool UploadPaused => _upload switch
     {
         UploadState.Streaming => _uploadBuffered >= UploadWindow,
-        UploadState.Completed => _uploadParts.Count > 0,
+        UploadState.Completed => true, // until its handler is told Completed (or its response goes out): see DeliverUpload
         _ => false,
     };
 
@@ -589,6 +589,9 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         {
             reader.Tell(RequestBodyStream.Completed.Instance);
             _uploadReader = null;
+            // Delivered to the end: the next request may be parsed (and may be a streamed upload itself, which must not
+            // take over before this handler's last Read, or that Read would be answered "no streamed body").
+            _upload = UploadState.None;
         }
     }
 

@@ -89,6 +89,7 @@ internal sealed class HttpListenerActor : ReceiveActor
     {
         Receive<Tcp.Connected>(connected => Accept(connected, reject: !_accepting || _open >= _settings.MaxConnections));
         Receive<ConnectionStopped>(_ => ConnectionGone());
+        Receive<ListenerCommands.GetConnectionCounts>(_ => ReportCounts());
         Receive<ListenerCommands.Unbind>(_ =>
         {
             // Akka.IO's accepted connections are children of its listener: a Tcp.Unbind now would reset every
@@ -118,6 +119,7 @@ internal sealed class HttpListenerActor : ReceiveActor
         });
         Receive<ListenerCommands.Unbind>(_ => Sender.Tell(ListenerCommands.Done.Instance));
         Receive<ListenerCommands.Terminate>(_ => _terminateWaiters.Add(Sender));
+        Receive<ListenerCommands.GetConnectionCounts>(_ => ReportCounts());
         Receive<ListenerCommands.HardDeadline>(_ =>
         {
             if (_open == 0) return;
@@ -130,6 +132,8 @@ internal sealed class HttpListenerActor : ReceiveActor
         Receive<ListenerCommands.GraceOver>(_ => Unbind());
         Receive<Tcp.Unbound>(_ => FinishTermination());
     }
+
+    private void ReportCounts() => Sender.Tell(new ConnectionCounts(_open, Context.GetChildren().Count()));
 
     private void ConnectionGone()
     {

@@ -41,6 +41,7 @@ public sealed class HttpServer : IExtension
     public async Task<ServerBinding> BindAsync(IRequestRouter router, ServerSettings? settings = null)
     {
         settings ??= Settings;
+        if (settings.ForwardedHeaders.Enabled) router = new ForwardedHeadersRouter(router, settings.ForwardedHeaders);
         var bound = new TaskCompletionSource<ServerBinding>(TaskCreationOptions.RunContinuationsAsynchronously);
         var id = Interlocked.Increment(ref _bindings);
         _system.ActorOf(HttpListenerActor.Props(settings, router, bound), $"http-listener-{id}");

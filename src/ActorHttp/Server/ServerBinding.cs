@@ -57,6 +57,13 @@ public sealed class ServerBinding
         catch (ActorNotFoundException) { }
     }
 
+    /// <summary>
+    /// How many connections the listener counts as open, and how many connection actors are alive (they differ only
+    /// briefly, while one stops). For monitoring, and for checking that connections are not leaked.
+    /// </summary>
+    public Task<ConnectionCounts> GetConnectionCountsAsync(TimeSpan? timeout = null) =>
+        _listener.Ask<ConnectionCounts>(ListenerCommands.GetConnectionCounts.Instance, timeout ?? TimeSpan.FromSeconds(10));
+
     private readonly object _gate = new();
     private Task? _termination;
 
@@ -71,7 +78,13 @@ internal static class ListenerCommands
     public sealed class Done { public static readonly Done Instance = new(); }
     public sealed class HardDeadline { public static readonly HardDeadline Instance = new(); }
     public sealed class GraceOver { public static readonly GraceOver Instance = new(); }
+    public sealed class GetConnectionCounts { public static readonly GetConnectionCounts Instance = new(); }
 }
+
+/// <summary>What <see cref="ServerBinding.GetConnectionCountsAsync"/> reports.</summary>
+/// <param name="Open">Connections accepted and not yet stopped (those over max-connections included until they close).</param>
+/// <param name="Actors">Connection actors alive now.</param>
+public sealed record ConnectionCounts(int Open, int Actors);
 
 /// <summary>The listener could not bind its address (in use, not permitted, no such interface).</summary>
 public sealed class BindFailedException(string message, Exception? cause) : Exception(message, cause);

@@ -29,6 +29,7 @@ public sealed record ServerSettings
     public bool LogRequests { get; init; }
     public bool AccessLog { get; init; }
     public ParserSettings Parsing { get; init; } = ParserSettings.Default;
+    public ForwardedHeadersSettings ForwardedHeaders { get; init; } = ForwardedHeadersSettings.Disabled;
 
     /// <summary>
     /// The address to bind: <see cref="Hostname"/> as an IP literal, or resolved by DNS preferring IPv4.
@@ -78,6 +79,9 @@ public sealed record ServerSettings
                 MaxChunkLineLength: (int)Size(c, "parsing.max-chunk-line-length", 16, int.MaxValue),
                 MaxMethodLength: Int(c, "parsing.max-method-length", 3, 1024),
                 StreamBodyThreshold: Size(c, "parsing.stream-body-threshold", 0, int.MaxValue)),
+            ForwardedHeaders = new ForwardedHeadersSettings(
+                Read(c, "forwarded-headers.enabled", (k, x) => x.GetBoolean(k)),
+                Read(c, "forwarded-headers.trusted-proxies", (k, x) => x.GetStringList(k).Select(ForwardedHeadersSettings.Parse).ToArray())),
         };
         return settings;
     }

@@ -147,7 +147,8 @@ public static class ParserTestKit
     }
 
     /// <summary>Runs one fresh parser over <paramref name="pieces"/> as consecutive socket reads.</summary>
-    public static ParseOutcome Feed(IEnumerable<byte[]> pieces, ParserSettings? settings = null)
+    /// <param name="afterPiece">Called after each piece is parsed as far as it goes, with the number of bytes left unconsumed.</param>
+    public static ParseOutcome Feed(IEnumerable<byte[]> pieces, ParserSettings? settings = null, Action<HttpRequestParser, int>? afterPiece = null)
     {
         var parser = new HttpRequestParser(settings ?? Small);
         var outcome = new ParseOutcome();
@@ -207,6 +208,7 @@ public static class ParserTestKit
                 break;
             }
             pending = buffer[offset..];
+            afterPiece?.Invoke(parser, pending.Length);
         }
 
         outcome.InProgress = parser.InProgress;

@@ -131,6 +131,12 @@ public sealed class HttpRequestParser
             }
 
             var lf = _scanned + idx;
+            // The limits first: had the bytes before this LF arrived in a read of their own, the checks above would have
+            // failed them, and the outcome must not depend on how the bytes were split.
+            if (_lineCount == 0 && lf - _lineStart > _settings.MaxRequestLineLength + 1)
+                return Fail(StatusCodes.UriTooLong, "request line too long");
+            if (_lineCount > 0 && lf - _headerStart > _settings.MaxHeaderSectionSize + 1)
+                return Fail(StatusCodes.RequestHeaderFieldsTooLarge, "header section too large");
             if (lf == _lineStart || data[lf - 1] != (byte)'\r') return Fail(StatusCodes.BadRequest, "bare LF");
             var lineLength = lf - 1 - _lineStart;
             _scanned = lf + 1;
@@ -235,7 +241,7 @@ public sealed class HttpRequestParser
             {
                 case KnownHeader.Host:
                     if (hostIndex >= 0) return Fail(StatusCodes.BadRequest, "duplicate Host");
-                    if (value.ContainsAnyExcept(HttpSyntax.Host)) return Fail(StatusCodes.BadRequest, "invalid Host");
+                    if (!HttpSyntax.IsValidHost(value)) return Fail(StatusCodes.BadRequest, "invalid Host");
                     hostIndex = fieldCount - 1;
                     break;
                 case KnownHeader.ContentLength:
