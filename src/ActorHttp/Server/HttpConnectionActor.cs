@@ -242,7 +242,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
     private void OnReceived(ByteString data)
     {
-        if (_stopParsing) return; // the last response is decided: the rest is drained unread
+        if (_stopParsing || data.IsEmpty) return; // the last response is decided: the rest is drained unread
         _lastActivityAt = Now;
         HttpMetrics.BytesReceived.Add(data.Count);
         Append(data);
