@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Idempotently ensure the command-line tools used by the tests and benchmarks
-# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd).
-# Only touches apt when something is missing. Debian/Ubuntu only.
+# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd);
+# with --bench also nginx and python3 (tests/Benchmarks/run-bench.sh).
+# Only touches apt when something is missing; silent when nothing is.
+# Debian/Ubuntu only.
+#
+# Usage: scripts/install-tools.sh [--bench]
 set -euo pipefail
 
 # command -> Debian package
@@ -11,11 +15,23 @@ declare -A PKG=(
   [httperf]=httperf
   [wrk]=wrk
   [nc]=netcat-openbsd
+  [nginx]=nginx
+  [python3]=python3
 )
+tools=(curl ab httperf wrk nc)
+
+case "${1:-}" in
+  "") ;;
+  --bench) tools+=(nginx python3) ;;
+  *) echo "usage: scripts/install-tools.sh [--bench]" >&2; exit 2 ;;
+esac
+
+# nginx lives in /usr/sbin, which is not on every user's PATH.
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 
 missing=()
-for cmd in curl ab httperf wrk nc; do
-  if ! command -v "$cmd" >/dev/null 2>&1; then
+for cmd in "${tools[@]}"; do
+  if ! have "$cmd"; then
     missing+=("${PKG[$cmd]}")
   fi
 done
@@ -58,8 +74,8 @@ fi
 
 # Verify every command is now available.
 still=()
-for cmd in curl ab httperf wrk nc; do
-  command -v "$cmd" >/dev/null 2>&1 || still+=("$cmd")
+for cmd in "${tools[@]}"; do
+  have "$cmd" || still+=("$cmd")
 done
 if [ "${#still[@]}" -ne 0 ]; then
   echo "install-tools: ERROR: still missing after install: ${still[*]}" >&2
