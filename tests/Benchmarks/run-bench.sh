@@ -70,7 +70,7 @@ if [[ ${1:-} == --micro ]]; then
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
     # A short job (3 warm-ups, 3 iterations) keeps the four benchmarks around a minute.
     exec dotnet run -c Release --project tests/ActorHttp.Benchmarks -- \
-        --filter '*' --job short --artifacts artifacts/bench/micro "$@"
+        --filter '*' --job short --join --artifacts artifacts/bench/micro "$@"
 fi
 
 while (($#)); do
