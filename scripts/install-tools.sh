@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotently ensure the command-line tools used by the tests and benchmarks
-# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd);
-# with --bench also nginx and python3 (tests/Benchmarks/run-bench.sh).
+# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd),
+# python3 (the benchmark report's unit tests); with --bench also nginx
+# (tests/Benchmarks/run-bench.sh).
 # Only touches apt when something is missing; silent when nothing is.
 # Debian/Ubuntu only.
 #
@@ -18,11 +19,11 @@ declare -A PKG=(
   [nginx]=nginx
   [python3]=python3
 )
-tools=(curl ab httperf wrk nc)
+tools=(curl ab httperf wrk nc python3)
 
 case "${1:-}" in
   "") ;;
-  --bench) tools+=(nginx python3) ;;
+  --bench) tools+=(nginx) ;;
   *) echo "usage: scripts/install-tools.sh [--bench]" >&2; exit 2 ;;
 esac
 
