@@ -211,7 +211,8 @@ def render(result):
     body.text(24, 34, "ActorHttp vs Kestrel vs nginx, HTTP/1.1 on 127.0.0.1", size=22, weight="bold")
     body.text(24, 56, f"best of {meta.get('repetitions', '?')} repetition(s), {meta.get('duration_s', '?')} s per wrk "
                       f"scenario, {meta.get('cores', '?')} cores shared by server and load tool · commit "
-                      f"{meta.get('git_commit', '?')} · {stamp}", size=12, color=MUTED)
+                      f"{meta.get('git_commit', '?')} · load average {meta.get('loadavg_before', '?')} · {stamp}",
+              size=12, color=MUTED)
     legend(body, 84, result["servers"])
     y = throughput_panel(body, 122, result)
     y = memory_panel(body, y + 10, result)

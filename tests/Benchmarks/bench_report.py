@@ -282,7 +282,8 @@ def memory_rows(scenarios, servers):
 def print_report(scenarios, servers, meta):
     print()
     print(f"ActorHttp vs Kestrel vs nginx: best of {meta.get('repetitions')} repetition(s), "
-          f"{meta.get('duration_s')} s per wrk scenario, {meta.get('cores')} cores, 127.0.0.1 only")
+          f"{meta.get('duration_s')} s per wrk scenario, {meta.get('cores')} cores, 127.0.0.1 only, "
+          f"load average {meta.get('loadavg_before', '?')} before, {meta.get('loadavg_after', '?')} after")
     rows, notes = throughput_rows(scenarios, servers)
     if len(rows) > 1:
         print()

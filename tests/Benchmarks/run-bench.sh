@@ -494,6 +494,20 @@ write_www
 write_actorhttp_config
 log "build and setup: $((SECONDS - START_TIME)) s"
 
+load_average() { cut -d' ' -f1 /proc/loadavg; }
+
+# Other work on the machine takes CPU from the server and the load tool alike, and unevenly: say so.
+warn_if_busy() {
+    local load
+    load=$(load_average)
+    if awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > c / 2) }'; then
+        log "WARNING: load average $load on $(nproc) cores before measuring: other processes compete for the CPU," \
+            "so the figures (ratios included) are less reliable"
+    fi
+}
+
+warn_if_busy
+LOAD_BEFORE=$(load_average)
 log "${REPS} repetition(s), ${DURATION} s per wrk scenario, $(nproc) cores; servers: ${SERVERS[*]}"
 MEASURE_START=$SECONDS
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -508,7 +522,7 @@ log "measuring: $((SECONDS - MEASURE_START)) s"
 python3 "$BENCH_DIR/bench_report.py" --manifest "$MANIFEST" --out "$OUT" \
     --meta "duration_s=$DURATION" "repetitions=$REPS" "warmup_s=$WARMUP_SECONDS" "cores=$(nproc)" \
     "git_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "fd_limit=$FD_LIMIT" \
-    "httperf_calls=$HTTPERF_CALLS" "stall_ms_per_call=$STALL_MS_PER_CALL" "idle_connections=$IDLE_CONNECTIONS" \
+    "loadavg_before=$LOAD_BEFORE" "loadavg_after=$(load_average)" "httperf_calls=$HTTPERF_CALLS" "stall_ms_per_call=$STALL_MS_PER_CALL" "idle_connections=$IDLE_CONNECTIONS" \
     "servers=$(IFS=,; echo "${SERVERS[*]}")" "scenarios=$(IFS=,; echo "${SCENARIOS[*]}")" \
     "dotnet=$(dotnet --version 2>/dev/null || echo unknown)" \
     "nginx=$("$NGINX" -v 2>&1 | sed 's#.*nginx/##' || echo unknown)"
