@@ -149,6 +149,7 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 # ---- processes: everything started in the background is stopped when the script leaves ---------
 SERVER_PID=""   # the server under test; its own process group (nginx has workers)
 TOOL_PID=""     # wrk, httperf or the idle-connection client
+BUILD_PIDS=()   # dotnet builds running in parallel
 
 # stop_pid PID [GROUP]: SIGTERM, up to 10 s, then SIGKILL; with GROUP, the whole process group PID.
 stop_pid() {
@@ -169,6 +170,8 @@ stop_pid() {
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    local pid
+    for pid in "${BUILD_PIDS[@]}"; do stop_pid "$pid"; done
     if [[ -n $TOOL_PID ]]; then stop_pid "$TOOL_PID"; TOOL_PID=""; fi
     if [[ -n $SERVER_PID ]]; then stop_pid "$SERVER_PID" group; SERVER_PID=""; fi
     exit "$rc"
@@ -212,22 +215,29 @@ build_is_current() { # server
     [[ -z $(find ${SOURCES[$1]} -newer "$stamp" \( -name bin -o -name obj \) -prune -o -type f -print -quit) ]]
 }
 
+# Both builds at once (they share no project): the wall time of the slower one, not of the two.
 build_servers() {
-    local s blog
+    local s
+    local -A started=()
     for s in ActorHttp Kestrel; do
         [[ " ${SERVERS[*]} " == *" $s "* ]] || continue
         if ((!BUILD)) || build_is_current "$s"; then
             log "build of $s skipped ($( ((BUILD)) && echo "up to date" || echo "--no-build"))"
             continue
         fi
-        blog=$LOGS/build-$s.log
         log "building $s (dotnet build -c Release ${PROJECT[$s]})"
-        if ! dotnet build -c Release -nologo "${PROJECT[$s]}" >"$blog" 2>&1; then
-            tail -n 30 "$blog" >&2 || true
-            die "build of $s failed; full log: $blog"
+        dotnet build -c Release -nologo "${PROJECT[$s]}" >"$LOGS/build-$s.log" 2>&1 &
+        started[$s]=$!
+        BUILD_PIDS+=("$!")
+    done
+    for s in "${!started[@]}"; do
+        if ! wait "${started[$s]}"; then
+            tail -n 30 "$LOGS/build-$s.log" >&2 || true
+            die "build of $s failed; full log: $LOGS/build-$s.log"
         fi
         touch "$OUT/build-$s.stamp"
     done
+    BUILD_PIDS=()
 }
 
 # The bytes every server serves: a 10,240-byte file for /static and a 10,000-byte text for /body10k.
