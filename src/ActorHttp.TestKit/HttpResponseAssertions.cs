@@ -22,9 +22,28 @@ public static class HttpResponseAssertions
         return actual == value ? response : throw new XunitException($"expected header {name}: {value}, got {(actual == null ? "none" : actual)}");
     }
 
+    /// <summary>The response is the head of a stream (<see cref="HttpResponse.Streamed"/>), as <c>Send</c> assembles them.</summary>
+    public static HttpResponse ShouldBeStreamed(this HttpResponse response) =>
+        response.Streamed ? response : throw new XunitException("expected a streamed response, got a complete one");
+
     private static string Preview(HttpResponse response)
     {
         var body = response.BodyAsString();
         return body.Length <= 200 ? body : body[..200] + "…";
+    }
+}
+
+/// <summary>Assertions on a <see cref="StreamedResponse"/>.</summary>
+public static class StreamedResponseAssertions
+{
+    /// <summary>The stream came in exactly <paramref name="count"/> chunks.</summary>
+    public static StreamedResponse ShouldHaveChunks(this StreamedResponse response, int count) =>
+        response.Chunks.Count == count ? response : throw new XunitException($"expected {count} chunks, got {response.Chunks.Count}");
+
+    /// <summary>The chunks joined, decoded as UTF-8, equal <paramref name="body"/>.</summary>
+    public static StreamedResponse ShouldHaveBody(this StreamedResponse response, string body)
+    {
+        response.Assembled.ShouldHaveBody(body);
+        return response;
     }
 }

@@ -6,7 +6,8 @@ namespace ActorHttp.Handlers;
 
 /// <summary>
 /// Echo: a request with a body gets the body back with its Content-Type; a GET gets its request line and
-/// headers as text, one per line.
+/// headers as text, one per line. A streamed request body is echoed as a streamed response, part by part as it is
+/// read, so an upload of any size passes through in bounded memory.
 /// </summary>
 public sealed class EchoHandler : HttpHandlerActor
 {
@@ -14,11 +15,18 @@ public sealed class EchoHandler : HttpHandlerActor
 
     protected override void OnRequest(HttpRequest request)
     {
+        var contentType = request.Headers["Content-Type"] ?? "application/octet-stream";
+        if (request.BodyStreamed)
+        {
+            long? length = long.TryParse(request.Headers["Content-Length"], out var n) ? n : null;
+            RespondWithStream(HttpResponse.StreamedHead(contentType: contentType, contentLength: length), RequestBodyReader.ReadAsync(Sender));
+            return;
+        }
         if (!request.Body.IsEmpty || request.Method != HttpMethods.Get)
         {
             Respond(new HttpResponse
             {
-                ContentType = request.Headers["Content-Type"] ?? "application/octet-stream",
+                ContentType = contentType,
                 Body = request.Body,
             });
             return;

@@ -1,13 +1,15 @@
 using Akka.Actor;
+using Akka.IO;
 using ActorHttp.Protocol;
 
 namespace ActorHttp.Handlers;
 
 /// <summary>
 /// Base class for handler actors. Implement <see cref="OnRequest"/> and reply with <see cref="Respond"/> (or
-/// <c>Sender.Tell(response)</c>, also later or from another actor the request was forwarded to). If
-/// <see cref="OnRequest"/> throws, the client gets 500 for that request only, and the exception goes on to the
-/// supervisor, which restarts the actor so its state is fresh for the next request.
+/// <c>Sender.Tell(response)</c>, also later or from another actor the request was forwarded to), or stream the body
+/// with <see cref="RespondWithStream(HttpResponse, IAsyncEnumerable{ByteString})"/>. If <see cref="OnRequest"/>
+/// throws, the client gets 500 for that request only, and the exception goes on to the supervisor, which restarts
+/// the actor so its state is fresh for the next request. For handlers that await, see <see cref="AsyncHttpHandlerActor"/>.
 /// </summary>
 public abstract class HttpHandlerActor : UntypedActor
 {
@@ -37,4 +39,50 @@ public abstract class HttpHandlerActor : UntypedActor
 
     /// <summary>Sends <paramref name="response"/> to the sender of the current request.</summary>
     protected void Respond(HttpResponse response) => Sender.Tell(response, Self);
+
+    /// <summary>
+    /// Answers the current request with <paramref name="head"/> and a body streamed from <paramref name="body"/>,
+    /// paced by the client (a child actor runs the stream; see <see cref="ResponseStreams"/>).
+    /// </summary>
+    protected void RespondWithStream(HttpResponse head, IAsyncEnumerable<ByteString> body) =>
+        ResponseStreams.Start(Context, Sender, head, body);
+
+    /// <summary>
+    /// Answers the current request with <paramref name="head"/> and <paramref name="length"/> bytes (or all) of
+    /// <paramref name="body"/>, which is disposed afterwards. With a length the body is sent with Content-Length.
+    /// </summary>
+    protected void RespondWithStream(HttpResponse head, Stream body, long? length = null) =>
+        RespondWithStream(length is { } n ? head with { ContentLength = n } : head, ResponseStreams.FromStream(body, length));
+}
+
+/// <summary>
+/// A handler that awaits: implement <see cref="OnRequestAsync"/> and return the response. Requests are handled one
+/// at a time per actor (the mailbox waits while a request is awaited, as with Akka's <c>ReceiveAsync</c>); use the
+/// per-request or pool kind for concurrency. An exception, thrown at once or after an await, answers that request
+/// with 500 and restarts the actor.
+/// </summary>
+public abstract class AsyncHttpHandlerActor : HttpHandlerActor
+{
+    protected sealed override void OnRequest(HttpRequest request)
+    {
+        var client = Sender;
+        var self = Self;
+        RunTask(async () =>
+        {
+            HttpResponse response;
+            try
+            {
+                response = await OnRequestAsync(request);
+            }
+            catch
+            {
+                client.Tell(HttpResponse.Error(StatusCodes.InternalServerError), self);
+                throw;
+            }
+            client.Tell(response, self);
+        });
+    }
+
+    /// <summary>Handles one request and returns its response.</summary>
+    protected abstract Task<HttpResponse> OnRequestAsync(HttpRequest request);
 }

@@ -5,7 +5,8 @@ using Akka.IO;
 namespace ActorHttp.Protocol;
 
 /// <summary>
-/// An HTTP request as handler actors receive it. Immutable; the body is complete (already de-chunked).
+/// An HTTP request as handler actors receive it. Immutable; the body is complete (already de-chunked), unless it is
+/// large enough to be streamed (<see cref="BodyStreamed"/>).
 /// </summary>
 public sealed record HttpRequest
 {
@@ -27,8 +28,14 @@ public sealed record HttpRequest
     /// <summary>The header fields as received.</summary>
     public HttpHeaders Headers { get; init; } = HttpHeaders.Empty;
 
-    /// <summary>The request body (empty when there is none).</summary>
+    /// <summary>The request body (empty when there is none, or when it is <see cref="BodyStreamed"/>).</summary>
     public ByteString Body { get; init; } = ByteString.Empty;
+
+    /// <summary>
+    /// True when the body is too large to be buffered (over <c>parsing.stream-body-threshold</c>): pull it by telling
+    /// the request's Sender <see cref="RequestBodyStream.Read"/> (see <see cref="RequestBodyStream"/>).
+    /// </summary>
+    public bool BodyStreamed { get; init; }
 
     /// <summary>Values of the route template's <c>{param}</c> segments, percent-decoded.</summary>
     public IReadOnlyDictionary<string, string> RouteValues { get; init; } = EmptyRouteValues;

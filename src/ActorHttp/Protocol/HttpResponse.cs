@@ -25,12 +25,28 @@ public sealed record HttpResponse
     /// <summary>When true the server closes the connection after sending this response.</summary>
     public bool CloseConnection { get; init; }
 
+    /// <summary>
+    /// True for the head of a streamed response: <see cref="Body"/> is ignored and the body follows as
+    /// <see cref="ResponseStream.Chunk"/> messages from the actor that sent this head (see <see cref="ResponseStream"/>).
+    /// </summary>
+    public bool Streamed { get; init; }
+
+    /// <summary>
+    /// The length of a streamed body when known in advance (e.g. a file): it is then sent with
+    /// <c>Content-Length</c> instead of chunked. Ignored unless <see cref="Streamed"/>.
+    /// </summary>
+    public long? ContentLength { get; init; }
+
     /// <summary>A response with a text body (UTF-8) and the given content type.</summary>
     public static HttpResponse Text(string text, int status = 200, string contentType = "text/plain; charset=utf-8") =>
         new() { Status = status, ContentType = contentType, Body = ByteString.FromString(text, Encoding.UTF8) };
 
     /// <summary>A response with a JSON body already serialized to <paramref name="json"/>.</summary>
     public static HttpResponse Json(string json, int status = 200) => Text(json, status, "application/json");
+
+    /// <summary>The head of a streamed response; its body follows as <see cref="ResponseStream.Chunk"/> messages.</summary>
+    public static HttpResponse StreamedHead(int status = 200, string? contentType = null, long? contentLength = null) =>
+        new() { Status = status, ContentType = contentType, Streamed = true, ContentLength = contentLength };
 
     /// <summary>A response with a status and no body.</summary>
     public static HttpResponse Empty(int status) => new() { Status = status };

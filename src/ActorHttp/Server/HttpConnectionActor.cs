@@ -20,6 +20,12 @@ namespace ActorHttp.Server;
 /// be in flight at once (pipelining), bounded by <see cref="ServerSettings.PipeliningLimit"/>; past that, reading
 /// is suspended until responses go out.
 /// </para>
+/// <para>
+/// Streams: a streamed response (<see cref="ResponseStream"/>) keeps its exchange at the front of the queue until
+/// its producer ends it; each chunk is acknowledged to the producer when it is handed to the socket, so at most
+/// about two chunks are held. A streamed request body (<see cref="RequestBodyStream"/>) is parsed only as fast as
+/// its handler reads: past <see cref="UploadWindow"/> buffered bytes, reading from the socket is suspended.
+/// </para>
 /// </summary>
 internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 {
@@ -33,7 +39,22 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         public HttpResponse? Response;
         public HttpRequest? Request; // null for parse errors, timeouts and 100 Continue
         public string? Route;
+
+        // A streamed response, once its head is rendered: the producer, its chunks not yet rendered, how the body
+        // is delimited, and (Content-Length framing) how many bytes are still due. Deadline then bounds the wait
+        // for the producer's next chunk.
+        public IActorRef? Producer;
+        public Queue<object>? StreamItems;
+        public bool HeadRendered, Close;
+        public BodyFraming Framing;
+        public long Remaining;
     }
+
+    /// <summary>The state of a streamed request body.</summary>
+    private enum UploadState : byte { None, Streaming, Completed, Failed, Abandoned }
+
+    /// <summary>Bytes of a streamed request body held for its handler before the socket stops being read.</summary>
+    private const int UploadWindow = 64 * 1024;
 
     private const string TimerKey = "timeouts";
 
@@ -61,6 +82,18 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private OutputBuffer _pending = new(), _inFlight = new();
     private bool _awaitingAck;
     private int _pendingResponses, _inFlightResponses;
+
+    // Producers owed an Ack for chunks now in _pending: acknowledged when those bytes are handed to the socket.
+    private readonly List<IActorRef> _pendingAcks = new();
+
+    // The streamed request body (at most one: nothing after it is parsed until it ends).
+    private UploadState _upload;
+    private long _uploadSequence = -1;
+    private bool _uploadKeepAlive;
+    private IActorRef? _uploadReader; // the sender of a Read not yet answered
+    private readonly Queue<ByteString> _uploadParts = new();
+    private int _uploadBuffered;
+    private RequestBodyStream.Failed? _uploadFailure;
 
     private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _pastDeadline, _processing, _transportClosed;
     private long _lastWriteLength;
@@ -126,6 +159,8 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         if (!_transportClosed) _tcp.Tell(Tcp.Abort.Instance);
+        CancelProducers();
+        if (_upload == UploadState.Streaming) FailUpload(StatusCodes.BadRequest, "the connection closed");
         _pending.Release();            // never written; _inFlight may still be read by the transport, so left to the GC
         Context.Parent.Tell(ConnectionStopped.Instance);
     }
@@ -213,7 +248,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _inputEnd += count;
     }
 
-    /// <summary>Parses and dispatches as many buffered requests as the pipelining limit allows.</summary>
+    /// <summary>
+    /// Parses and dispatches as many buffered requests as the pipelining limit allows, and the parts of a streamed
+    /// body as far as its handler's window allows.
+    /// </summary>
     private void ProcessInput()
     {
         if (_processing) return;
@@ -221,12 +259,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         var wasInProgress = _parser.InProgress;
         var wasReadingBody = _parser.ReadingBody;
         var completedBefore = _requestsCompleted;
+        var partsReceived = false;
         var needMoreData = true;
         try
         {
             while (!_stopParsing && _input != null && _inputStart < _inputEnd)
             {
-                if (Outstanding >= _settings.PipeliningLimit)
+                // A streamed body goes on being parsed past the pipelining limit (its handler may be waiting for it).
+                if ((Outstanding >= _settings.PipeliningLimit && _upload != UploadState.Streaming) || UploadPaused)
                 {
                     SetReading(suspended: true);
                     needMoreData = false;
@@ -241,6 +281,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                         _requestsCompleted++;
                         Dispatch(_parser.Request);
                         break;
+                    case ParseStatus.BodyPart:
+                        partsReceived = true;
+                        OnUploadPart(_parser.BodyPart, _parser.BodyPartIsLast);
+                        break;
                     case ParseStatus.ContinueExpected:
                         EnqueueContinue();
                         break;
@@ -248,21 +292,25 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                         var error = _parser.Error!;
                         if (_settings.LogRequests) _log.Debug("rejected request: {0}", error);
                         HttpMetrics.ParseErrors.Add(1, new KeyValuePair<string, object?>("reason", error.Reason));
-                        _stopParsing = true;
-                        Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false, HttpResponse.Error(error.Status, error.Reason));
+                        Reject(error.Status, error.Reason);
                         break;
                 }
             }
             if (_input != null && _inputStart == _inputEnd) _input = null; // hold nothing while idle
 
-            // The clocks of the request now being read start when its first (or its body's first) byte was processed.
+            // The clocks of the request now being read start when its first (or its body's first) byte was processed;
+            // a streamed body's clock restarts with every part, so a long upload that keeps moving is not cut off.
             var now = Now;
             var completedSome = _requestsCompleted != completedBefore;
             if (_parser.InProgress && (!wasInProgress || completedSome)) _requestStartedAt = now;
-            if (_parser.ReadingBody && (!wasReadingBody || completedSome)) _bodyStartedAt = now;
+            if (_parser.ReadingBody && (!wasReadingBody || completedSome || partsReceived)) _bodyStartedAt = now;
 
             // After the client's FIN, once every complete request is parsed, what is left can never complete.
-            if (_peerClosed && needMoreData) _stopParsing = true;
+            if (_peerClosed && needMoreData && !_stopParsing)
+            {
+                _stopParsing = true;
+                if (_upload == UploadState.Streaming) FailUpload(StatusCodes.BadRequest, "the client closed before the body was complete");
+            }
         }
         finally
         {
@@ -271,11 +319,27 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         Flush();
     }
 
+    /// <summary>
+    /// Answers a request that cannot be read on (malformed, too large, too slow) and stops parsing. When it is a
+    /// streamed body whose request is already with its handler, that request gets the error as its response.
+    /// </summary>
+    private void Reject(int status, string reason)
+    {
+        _stopParsing = true;
+        if (_upload == UploadState.Streaming)
+        {
+            FailUpload(status, reason);
+            return;
+        }
+        Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false, HttpResponse.Error(status, reason));
+    }
+
     private void Dispatch(ParsedRequest parsed)
     {
         var request = parsed.Request;
         var keepAlive = parsed.KeepAlive && !_draining;
-        if (!keepAlive) _stopParsing = true;
+        // A streamed body must still be read: parsing stops after it instead (OnUploadPart).
+        if (!keepAlive && !request.BodyStreamed) _stopParsing = true;
 
         RouteDecision decision;
         try
@@ -293,6 +357,13 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         ref var entry = ref _exchanges[(_head + _count - 1) % _exchanges.Length];
         entry.Request = request;
         entry.Route = decision.Route;
+        if (request.BodyStreamed)
+        {
+            _upload = UploadState.Streaming;
+            _uploadSequence = sequence;
+            _uploadKeepAlive = keepAlive;
+            _uploadFailure = null;
+        }
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
         decision.Handler?.Tell(decision.Request, new ResponseSlot(Self, _provider, sequence));
     }
@@ -325,21 +396,148 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
     private void OnReply(HandlerReply reply)
     {
-        var offset = reply.Sequence - _headSequence;
-        if (offset < 0 || offset >= _count)
+        if (reply.Message is RequestBodyStream.Read)
         {
-            if (_settings.LogRequests) _log.Debug("dropped late reply to #{0}", reply.Sequence);
+            OnUploadRead(reply.Sequence);
             return;
         }
-        ref var exchange = ref _exchanges[(_head + (int)offset) % _exchanges.Length];
-        if (exchange.Response != null || exchange.IsContinue) return; // already timed out, or a second reply
+        var index = IndexOf(reply.Sequence);
+        if (index < 0)
+        {
+            if (_settings.LogRequests) _log.Debug("dropped late reply to #{0}", reply.Sequence);
+            CancelIfStream(reply.Message);
+            return;
+        }
+        ref var exchange = ref _exchanges[index];
+        if (exchange.IsContinue) return;
+        if (exchange.Response is { Streamed: true } && exchange.Producer != null
+            && reply.Message is ResponseStream.Chunk or ResponseStream.End or Status.Failure)
+        {
+            exchange.Producer = Sender; // whoever sends the chunks gets the acks
+            (exchange.StreamItems ??= new Queue<object>()).Enqueue(reply.Message);
+            if (index == _head) Flush();
+            return;
+        }
+        if (exchange.Response != null)
+        {
+            CancelIfStream(reply.Message); // already timed out, or a second reply
+            return;
+        }
         exchange.Response = reply.Message switch
         {
             HttpResponse response => response,
             Status.Failure failure => LogFailure(failure.Cause),
             _ => LogUnexpected(reply.Message),
         };
+        if (exchange.Response.Streamed) exchange.Producer = Sender;
         Flush();
+    }
+
+    /// <summary>A stream's head or chunk that can no longer be sent: its producer is told to stop.</summary>
+    private void CancelIfStream(object message)
+    {
+        if (message is ResponseStream.Chunk or HttpResponse { Streamed: true }) Sender.Tell(ResponseStream.Cancelled.Instance);
+    }
+
+    /// <summary>The ring index of the exchange with <paramref name="sequence"/>, or -1 when it is no longer queued.</summary>
+    private int IndexOf(long sequence)
+    {
+        var offset = sequence - _headSequence;
+        return offset < 0 || offset >= _count ? -1 : (int)((_head + offset) % _exchanges.Length);
+    }
+
+    // ------------------------------------------------------------------ streamed request body
+
+    /// <summary>True while the handler of a streamed body has a full window of it unread: the socket is not read.</summary>
+    private bool UploadPaused => _upload == UploadState.Streaming && _uploadBuffered >= UploadWindow;
+
+    private void OnUploadPart(ByteString part, bool last)
+    {
+        if (_upload != UploadState.Streaming) return; // abandoned: its response is out and the connection closes
+        if (!part.IsEmpty)
+        {
+            _uploadParts.Enqueue(part);
+            _uploadBuffered += part.Count;
+        }
+        if (last)
+        {
+            _upload = UploadState.Completed;
+            if (!_uploadKeepAlive) _stopParsing = true;
+        }
+        DeliverUpload();
+    }
+
+    private void OnUploadRead(long sequence)
+    {
+        if (sequence != _uploadSequence || _upload == UploadState.None)
+        {
+            Sender.Tell(new RequestBodyStream.Failed(StatusCodes.InternalServerError, "this request has no streamed body"));
+            return;
+        }
+        switch (_upload)
+        {
+            case UploadState.Failed:
+                Sender.Tell(_uploadFailure);
+                return;
+            case UploadState.Abandoned:
+                Sender.Tell(new RequestBodyStream.Failed(StatusCodes.InternalServerError, "the response was already sent"));
+                return;
+        }
+        _uploadReader = Sender;
+        var index = IndexOf(sequence);
+        if (index >= 0 && _exchanges[index].Response == null)
+            _exchanges[index].Deadline = Now + (long)_settings.ResponseTimeout.TotalMilliseconds; // the handler is working
+        var wasPaused = UploadPaused;
+        DeliverUpload();
+        if (wasPaused && !UploadPaused) Flush(); // resumes reading
+    }
+
+    /// <summary>Answers a pending Read with the next part, or with Completed once the body is all read.</summary>
+    private void DeliverUpload()
+    {
+        if (_uploadReader is not { } reader) return;
+        if (_uploadParts.TryDequeue(out var part))
+        {
+            _uploadBuffered -= part.Count;
+            reader.Tell(new RequestBodyStream.Part(part));
+            _uploadReader = null;
+        }
+        else if (_upload == UploadState.Completed)
+        {
+            reader.Tell(RequestBodyStream.Completed.Instance);
+            _uploadReader = null;
+        }
+    }
+
+    /// <summary>
+    /// The streamed body cannot complete: its request is answered with the error (unless it already was) and the
+    /// connection closes after it; the handler hears Failed on its next Read.
+    /// </summary>
+    private void FailUpload(int status, string reason)
+    {
+        _upload = UploadState.Failed;
+        _uploadFailure = new RequestBodyStream.Failed(status, reason);
+        _uploadParts.Clear();
+        _uploadBuffered = 0;
+        _stopParsing = true;
+        if (_uploadReader is { } reader) reader.Tell(_uploadFailure);
+        _uploadReader = null;
+        var index = IndexOf(_uploadSequence);
+        if (index >= 0 && _exchanges[index].Response == null)
+            _exchanges[index].Response = HttpResponse.Error(status, reason) with { CloseConnection = true };
+    }
+
+    /// <summary>The response to a streamed body's request goes out before the body was read: the rest is never read.</summary>
+    private bool AbandonUploadOf(long sequence)
+    {
+        if (sequence != _uploadSequence || _upload != UploadState.Streaming) return false;
+        _upload = UploadState.Abandoned;
+        _uploadParts.Clear();
+        _uploadBuffered = 0;
+        _stopParsing = true;
+        _uploadReader?.Tell(new RequestBodyStream.Failed(StatusCodes.InternalServerError, "the response was already sent"));
+        _uploadReader = null;
+        return true;
     }
 
     private HttpResponse LogFailure(Exception cause)
@@ -368,16 +566,16 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             }
             var response = exchange.Response;
             if (response == null) break;
-            var close = !exchange.KeepAlive || response.CloseConnection || (_draining && _count == 1 && !_parser.InProgress);
-            var before = _pending.Length;
-            _renderer.Render(response, new RenderContext(exchange.Protocol, exchange.IsHead, close), _pending);
-            _pendingResponses++;
-            Record(ref exchange, response, _pending.Length - before);
-            Dequeue();
-            if (close)
+            if (exchange.HeadRendered || RenderHead(ref exchange, response))
             {
-                _closeAfterWrite = _stopParsing = true;
-                _count = 0; // pipelined requests after a closing response are never answered; their replies are dropped
+                // A streamed body in progress: render what its producer sent; later exchanges wait until it ends.
+                if (!RenderStreamItems(ref exchange)) return; // the connection is being aborted
+                if (exchange.Producer != null) break;
+                FinishStream(ref exchange);
+            }
+            if (_closeAfterWrite)
+            {
+                DropRest();
                 break;
             }
         }
@@ -391,12 +589,122 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 return;
             }
         }
-        if (_readingSuspended && !_stopParsing && Outstanding < _settings.PipeliningLimit)
+        if (_readingSuspended && !_stopParsing && Outstanding < _settings.PipeliningLimit && !UploadPaused)
         {
             SetReading(suspended: false);
             ProcessInput();
         }
         ScheduleTimeoutCheck();
+    }
+
+    /// <summary>
+    /// Renders the head exchange's response head (and, unless streamed, its body). Returns false when the exchange is
+    /// complete and dequeued; true when it is a streamed response whose body is to follow.
+    /// </summary>
+    private bool RenderHead(ref Exchange exchange, HttpResponse response)
+    {
+        var close = !exchange.KeepAlive || response.CloseConnection || (_draining && _count == 1 && !_parser.InProgress);
+        var before = _pending.Length;
+        var context = new RenderContext(exchange.Protocol, exchange.IsHead, close);
+        var framing = BodyFraming.None;
+        if (response.Streamed) framing = _renderer.RenderStreamedHead(response, context, _pending);
+        else
+        {
+            // Answered before its streamed body was read: the rest of the body is never read, so the connection closes.
+            if (AbandonUploadOf(exchange.Sequence) && !close) _renderer.Render(response, context with { Close = close = true }, _pending);
+            else _renderer.Render(response, context, _pending);
+        }
+        _pendingResponses++;
+        Record(ref exchange, response, _pending.Length - before);
+
+        if (response.Streamed && framing != BodyFraming.None)
+        {
+            exchange.HeadRendered = true;
+            exchange.Close = close || framing == BodyFraming.CloseDelimited;
+            exchange.Framing = framing;
+            exchange.Remaining = response.ContentLength ?? 0;
+            exchange.Deadline = Now + (long)_settings.ResponseTimeout.TotalMilliseconds;
+            return true;
+        }
+        if (response.Streamed) // HEAD, or a status without a body: the head is all there is
+        {
+            exchange.Producer?.Tell(ResponseStream.Cancelled.Instance);
+            exchange.Producer = null;
+            close |= AbandonUploadOf(exchange.Sequence);
+        }
+        Complete(close);
+        return false;
+    }
+
+    /// <summary>
+    /// Moves the chunks a producer sent into the pending output. Returns false when the producer broke the stream
+    /// (failure, or more or fewer bytes than its Content-Length): the connection is aborted, the only honest signal left.
+    /// </summary>
+    private bool RenderStreamItems(ref Exchange exchange)
+    {
+        var items = exchange.StreamItems;
+        while (items is { Count: > 0 } && exchange.Producer != null)
+        {
+            switch (items.Dequeue())
+            {
+                case ResponseStream.Chunk chunk:
+                    if (exchange.Framing == BodyFraming.ContentLength)
+                    {
+                        if (chunk.Bytes.Count > exchange.Remaining) return AbortStream("sent more than its Content-Length");
+                        exchange.Remaining -= chunk.Bytes.Count;
+                    }
+                    HttpResponseRenderer.RenderBodyPart(chunk.Bytes, exchange.Framing, _pending);
+                    _pendingAcks.Add(exchange.Producer);
+                    break;
+                case ResponseStream.End:
+                    if (exchange.Framing == BodyFraming.ContentLength && exchange.Remaining != 0)
+                        return AbortStream($"ended {exchange.Remaining} bytes short of its Content-Length");
+                    HttpResponseRenderer.RenderBodyEnd(exchange.Framing, _pending);
+                    exchange.Producer = null;
+                    break;
+                case Status.Failure failure:
+                    return AbortStream($"failed: {failure.Cause?.Message}");
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A streamed response has ended: dequeue it; close if it said so, or if its request's body was not all read.</summary>
+    private void FinishStream(ref Exchange exchange)
+    {
+        var close = exchange.Close | AbandonUploadOf(exchange.Sequence);
+        Complete(close);
+    }
+
+    /// <summary>The head exchange is fully rendered: dequeue it, and after a closing response answer nothing more.</summary>
+    private void Complete(bool close)
+    {
+        Dequeue();
+        if (!close) return;
+        _closeAfterWrite = _stopParsing = true;
+    }
+
+    /// <summary>
+    /// After a closing response, pipelined requests behind it are never answered (their late replies are dropped);
+    /// producers already streaming to them are told to stop.
+    /// </summary>
+    private void DropRest()
+    {
+        CancelProducers();
+        _count = 0;
+    }
+
+    private void CancelProducers()
+    {
+        for (var i = 0; i < _count; i++)
+            if (_exchanges[(_head + i) % _exchanges.Length].Producer is { } producer) producer.Tell(ResponseStream.Cancelled.Instance);
+    }
+
+    private bool AbortStream(string reason)
+    {
+        _log.Warning("streamed response {0}; aborting the connection", reason);
+        Context.Stop(Self); // PostStop aborts the socket and cancels the producer
+        return false;
     }
 
     private static readonly object[] StatusTags = Enumerable.Range(0, 600).Select(s => (object)s).ToArray(); // boxed once
@@ -433,6 +741,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _tcp.Tell(Tcp.Write.Create(_inFlight.ToByteString(), WriteAck.Instance));
         _awaitingAck = true;
         _writeStartedAt = _lastActivityAt = Now;
+        if (_pendingAcks.Count > 0)
+        {
+            // The chunks are with the socket now: their producers may send the next (one more chunk is then held here).
+            foreach (var producer in _pendingAcks) producer.Tell(ResponseStream.Ack.Instance);
+            _pendingAcks.Clear();
+            if (_count > 0 && _exchanges[_head].Producer != null)
+                _exchanges[_head].Deadline = _writeStartedAt + (long)_settings.ResponseTimeout.TotalMilliseconds;
+        }
     }
 
     private void SetReading(bool suspended)
@@ -489,6 +805,12 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             Context.Stop(Self);
             return;
         }
+        if (_count > 0 && StreamStalled(ref _exchanges[_head], now))
+        {
+            _log.Warning("streamed response: no chunk from its producer within {0}; aborting", _settings.ResponseTimeout);
+            Context.Stop(Self);
+            return;
+        }
 
         var answered = false;
         for (var i = 0; i < _count; i++)
@@ -502,16 +824,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             answered = true;
         }
 
-        if (!_stopParsing && _parser.InProgress)
+        if (!_stopParsing && _parser.InProgress && !UploadPaused)
         {
             var expired = _parser.ReadingBody
                 ? now - _bodyStartedAt >= (long)_settings.RequestBodyTimeout.TotalMilliseconds
                 : now - _requestStartedAt >= (long)_settings.RequestHeaderTimeout.TotalMilliseconds;
             if (expired)
             {
-                _stopParsing = true;
-                Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: false,
-                    HttpResponse.Error(StatusCodes.RequestTimeout, _parser.ReadingBody ? "request body not received in time" : "request head not received in time"));
+                Reject(StatusCodes.RequestTimeout, _parser.ReadingBody ? "request body not received in time" : "request head not received in time");
                 answered = true;
             }
         }
@@ -526,11 +846,20 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         ScheduleTimeoutCheck();
     }
 
+    /// <summary>
+    /// A streamed response whose producer owes the next chunk (it has its Ack, nothing is queued) past the deadline.
+    /// Its head is out, so no error status can be sent: the connection is aborted.
+    /// </summary>
+    private bool StreamStalled(ref Exchange exchange, long now) =>
+        exchange.HeadRendered && exchange.Producer != null && exchange.StreamItems is not { Count: > 0 }
+        && _pendingAcks.Count == 0 && now >= exchange.Deadline;
+
     /// <summary>Makes sure the timer fires by the earliest deadline that applies now.</summary>
     private void ScheduleTimeoutCheck()
     {
         var next = long.MaxValue;
         if (_awaitingAck) next = _writeStartedAt + (long)_settings.SendTimeout.TotalMilliseconds;
+        if (_count > 0 && _exchanges[_head] is { HeadRendered: true, Producer: not null } streaming) next = Math.Min(next, streaming.Deadline);
         for (var i = 0; i < _count; i++)
         {
             ref var exchange = ref _exchanges[(_head + i) % _exchanges.Length];
@@ -540,7 +869,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 break; // later exchanges were dispatched later: their deadlines are later
             }
         }
-        if (!_stopParsing && _parser.InProgress)
+        if (!_stopParsing && _parser.InProgress && !UploadPaused)
             next = Math.Min(next, _parser.ReadingBody
                 ? _bodyStartedAt + (long)_settings.RequestBodyTimeout.TotalMilliseconds
                 : _requestStartedAt + (long)_settings.RequestHeaderTimeout.TotalMilliseconds);
@@ -602,7 +931,13 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case Tcp.CommandFailed:
                 Context.Stop(Self);
                 break;
-            // Received bytes, late replies, drain requests: nothing more to do with them.
+            case HandlerReply { Message: RequestBodyStream.Read } read:
+                OnUploadRead(read.Sequence); // the body's outcome was settled before closing: Failed with its reason
+                break;
+            case HandlerReply reply:
+                CancelIfStream(reply.Message);
+                break;
+            // Received bytes, drain requests: nothing more to do with them.
         }
     }
 }

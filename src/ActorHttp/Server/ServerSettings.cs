@@ -74,7 +74,8 @@ public sealed record ServerSettings
                 MaxHeaderSectionSize: (int)Size(c, "parsing.max-header-section-size", 64, int.MaxValue),
                 MaxBodySize: Size(c, "parsing.max-body-size", 0, int.MaxValue),
                 MaxChunkLineLength: (int)Size(c, "parsing.max-chunk-line-length", 16, int.MaxValue),
-                MaxMethodLength: Int(c, "parsing.max-method-length", 3, 1024)),
+                MaxMethodLength: Int(c, "parsing.max-method-length", 3, 1024),
+                StreamBodyThreshold: Size(c, "parsing.stream-body-threshold", 0, int.MaxValue)),
         };
         return settings;
     }

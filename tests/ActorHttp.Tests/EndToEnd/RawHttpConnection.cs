@@ -107,6 +107,8 @@ public sealed class RawHttpConnection : IDisposable
             var response = new RawResponse(statusLine[0], status, statusLine.Length > 2 ? statusLine[2] : "", headers, []);
 
             if (isHeadRequest || status < 200 || status == 204 || status == 304) return response;
+            if (response.Header("Transfer-Encoding")?.Equals("chunked", StringComparison.OrdinalIgnoreCase) == true)
+                return response with { Body = await ReadChunkedBodyAsync(cts.Token) };
             var contentLength = response.Header("Content-Length");
             if (contentLength == null)
             {
@@ -123,6 +125,30 @@ public sealed class RawHttpConnection : IDisposable
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             throw new TimeoutException($"no complete response within {limit}; buffered: '{Dump()}'");
+        }
+    }
+
+    /// <summary>De-chunks a chunked body (RFC 9112 §7.1), failing if the connection ends before the last chunk.</summary>
+    private async Task<byte[]> ReadChunkedBodyAsync(CancellationToken ct)
+    {
+        var body = new MemoryStream();
+        while (true)
+        {
+            int lineEnd;
+            while ((lineEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8)) < 0)
+                if (!await FillAsync(ct)) throw new EndOfStreamException($"connection closed inside a chunked body after {body.Length} bytes");
+            var line = Encoding.ASCII.GetString(_buffer, _start, lineEnd);
+            _start += lineEnd + 2;
+            var size = Convert.ToInt32(line.Split(';')[0], 16);
+            while (Buffered < size + 2)
+                if (!await FillAsync(ct)) throw new EndOfStreamException($"connection closed inside a chunk after {body.Length} bytes");
+            if (size == 0)
+            {
+                _start += 2; // no trailers are sent: CRLF ends the body
+                return body.ToArray();
+            }
+            body.Write(_buffer, _start, size);
+            _start += size + 2;
         }
     }
 

@@ -115,8 +115,13 @@ public sealed class RouteConfigTests
     [Fact]
     public void Reads_the_standalone_routes()
     {
-        var routes = RouteConfig.Load(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(RepoRoot(), "hocon", "standalone.conf"))));
-        Assert.Equal(["index", "plaintext", "echo", "health", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        var repo = RepoRoot();
+        var standalone = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(repo, "hocon", "standalone.conf")));
+        // The static site's roots are relative to the node's working directory, the repository root; the tests run elsewhere.
+        string Site(string relative) => Path.Combine(repo, "hocon", "site", relative).Replace("\\", "\\\\");
+        var roots = ConfigurationFactory.ParseString($"actor-http.routes.index.root = \"{Site("")}\"\nactor-http.routes.assets.root = \"{Site("assets")}\"");
+        var routes = RouteConfig.Load(roots.WithFallback(standalone));
+        Assert.Equal(["index", "assets", "plaintext", "echo", "health", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
     }
 

@@ -16,6 +16,12 @@ public enum ParseStatus
     ContinueExpected,
     /// <summary>The request is malformed or over a limit: <see cref="HttpRequestParser.Error"/> says how to answer. Terminal.</summary>
     Error,
+    /// <summary>
+    /// A piece of a streamed body is in <see cref="HttpRequestParser.BodyPart"/> (its request came as
+    /// <see cref="RequestReady"/> with <see cref="HttpRequest.BodyStreamed"/>); <see cref="HttpRequestParser.BodyPartIsLast"/>
+    /// marks the end of the body (the last part may be empty).
+    /// </summary>
+    BodyPart,
 }
 
 /// <summary>A parsed request plus the connection-level facts the parser derived from its head.</summary>
@@ -56,6 +62,10 @@ public sealed class HttpRequestParser
     private byte[]? _body;
     private int _trailerCount, _trailerBytes;
 
+    // Streamed bodies: the request has been (or is about to be) handed out before its body, which follows in parts.
+    private bool _streaming, _streamAnnounced;
+    private long _streamedTotal;
+
     public HttpRequestParser(ParserSettings settings) => _settings = settings;
 
     /// <summary>The client's address, copied into every request.</summary>
@@ -63,6 +73,12 @@ public sealed class HttpRequestParser
 
     /// <summary>The request completed by the last <see cref="ParseStatus.RequestReady"/>.</summary>
     public ParsedRequest Request { get; private set; }
+
+    /// <summary>The body bytes of the last <see cref="ParseStatus.BodyPart"/>; they refer to the caller's array.</summary>
+    public ByteString BodyPart { get; private set; } = ByteString.Empty;
+
+    /// <summary>True when the last <see cref="ParseStatus.BodyPart"/> completed its body.</summary>
+    public bool BodyPartIsLast { get; private set; }
 
     /// <summary>The error of the last <see cref="ParseStatus.Error"/>.</summary>
     public ParseError? Error { get; private set; }
@@ -264,6 +280,9 @@ public sealed class HttpRequestParser
         _continueSignalled = false;
         _body = null;
         _bodyLength = 0;
+        _streaming = contentLength > _settings.StreamBodyThreshold;
+        _streamAnnounced = false;
+        _streamedTotal = 0;
 
         if (chunked)
         {
@@ -442,10 +461,29 @@ public sealed class HttpRequestParser
         }
         _continueSignalled = true;
 
+        if (_streaming && !_streamAnnounced) return AnnounceStream();
+        if (_streaming && _body != null)
+        {
+            // A chunked body that outgrew the threshold: what was buffered goes out as the first part.
+            var buffered = ByteString.FromBytes(_body, 0, (int)_bodyLength);
+            _body = null;
+            _bodyLength = 0;
+            return EmitPart(buffered, last: false);
+        }
+
         while (true)
         {
             switch (_state)
             {
+                case State.FixedBody when _streaming:
+                {
+                    var n = (int)Math.Min(data.Length - pos, _bodyRemaining);
+                    if (n == 0) return ParseStatus.NeedMoreData;
+                    var part = ByteString.FromBytes(buffer, offset + pos, n);
+                    pos += n;
+                    _bodyRemaining -= n;
+                    return EmitPart(part, last: _bodyRemaining == 0);
+                }
                 case State.FixedBody:
                 {
                     var available = data.Length - pos;
@@ -480,13 +518,29 @@ public sealed class HttpRequestParser
                     if (error != null) return Fail(error.Status, error.Reason);
                     pos += idx + 1;
                     if (size == 0) { _state = State.Trailers; continue; }
-                    if (_bodyLength + size > _settings.MaxBodySize) return Fail(StatusCodes.PayloadTooLarge, "body too large");
+                    if (_bodyLength + _streamedTotal + size > _settings.MaxBodySize) return Fail(StatusCodes.PayloadTooLarge, "body too large");
                     _bodyRemaining = size;
                     _state = State.ChunkData;
                     continue;
                 }
+                case State.ChunkData when _streaming:
+                {
+                    var n = (int)Math.Min(data.Length - pos, _bodyRemaining);
+                    if (n == 0) return ParseStatus.NeedMoreData;
+                    var part = ByteString.FromBytes(buffer, offset + pos, n);
+                    pos += n;
+                    _bodyRemaining -= n;
+                    if (_bodyRemaining == 0) _state = State.ChunkDataEnd;
+                    return EmitPart(part, last: false);
+                }
                 case State.ChunkData:
                 {
+                    if (_bodyLength + _bodyRemaining > _settings.StreamBodyThreshold)
+                    {
+                        // Too large to buffer after all: hand the request out now; the body follows in parts.
+                        _streaming = true;
+                        return AnnounceStream();
+                    }
                     var n = (int)Math.Min(data.Length - pos, _bodyRemaining);
                     EnsureBodyCapacity(_bodyLength + n, limit: _settings.MaxBodySize);
                     data.Slice(pos, n).CopyTo(_body.AsSpan((int)_bodyLength));
@@ -517,7 +571,10 @@ public sealed class HttpRequestParser
                     var trailer = data.Slice(pos, idx - 1);
                     pos += idx + 1;
                     if (trailer.IsEmpty)
+                    {
+                        if (_streaming) return EmitPart(ByteString.Empty, last: true);
                         return Complete(_body == null ? ByteString.Empty : ByteString.FromBytes(_body, 0, (int)_bodyLength));
+                    }
                     _trailerBytes += idx + 1;
                     if (++_trailerCount > _settings.MaxHeaderCount || _trailerBytes > _settings.MaxHeaderSectionSize)
                         return Fail(StatusCodes.RequestHeaderFieldsTooLarge, "trailer section too large");
@@ -617,23 +674,49 @@ public sealed class HttpRequestParser
 
     private ParseStatus Complete(ByteString body)
     {
-        var request = new HttpRequest
-        {
-            Method = _method,
-            Target = _lastTarget,
-            Path = _lastPath,
-            Query = _lastQuery,
-            Protocol = _protocol,
-            Headers = _headers,
-            Body = body,
-            RemoteAddress = RemoteAddress,
-        };
-        Request = new ParsedRequest(request, _keepAlive);
+        Request = new ParsedRequest(BuildRequest(body, streamed: false), _keepAlive);
+        Reset();
+        return ParseStatus.RequestReady;
+    }
+
+    /// <summary>Hands out the request of a streamed body before the body; the parser stays in the body states.</summary>
+    private ParseStatus AnnounceStream()
+    {
+        _streamAnnounced = true;
+        Request = new ParsedRequest(BuildRequest(ByteString.Empty, streamed: true), _keepAlive);
+        return ParseStatus.RequestReady;
+    }
+
+    private ParseStatus EmitPart(ByteString part, bool last)
+    {
+        _streamedTotal += part.Count;
+        BodyPart = part;
+        BodyPartIsLast = last;
+        if (last) Reset();
+        return ParseStatus.BodyPart;
+    }
+
+    private HttpRequest BuildRequest(ByteString body, bool streamed) => new()
+    {
+        Method = _method,
+        Target = _lastTarget,
+        Path = _lastPath,
+        Query = _lastQuery,
+        Protocol = _protocol,
+        Headers = _headers,
+        Body = body,
+        BodyStreamed = streamed,
+        RemoteAddress = RemoteAddress,
+    };
+
+    /// <summary>Ready for the next request's head.</summary>
+    private void Reset()
+    {
         _headers = HttpHeaders.Empty;
         _body = null;
         _bodyLength = 0;
+        _streaming = _streamAnnounced = false;
         _state = State.Head;
-        return ParseStatus.RequestReady;
     }
 
     private ParseStatus Fail(int status, string reason)

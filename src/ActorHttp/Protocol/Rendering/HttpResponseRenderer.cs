@@ -1,8 +1,22 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
+using Akka.IO;
 
 namespace ActorHttp.Protocol.Rendering;
+
+/// <summary>How the body of a streamed response is delimited on the wire.</summary>
+public enum BodyFraming
+{
+    /// <summary>No body follows the head (HEAD request, or a status that forbids one).</summary>
+    None,
+    /// <summary>Exactly <c>Content-Length</c> bytes.</summary>
+    ContentLength,
+    /// <summary>Chunked transfer coding (HTTP/1.1).</summary>
+    Chunked,
+    /// <summary>Everything until the server closes the connection (HTTP/1.0 without a known length).</summary>
+    CloseDelimited,
+}
 
 /// <summary>How one response is to be framed on its connection.</summary>
 /// <param name="Protocol">The protocol of the request being answered.</param>
@@ -37,9 +51,73 @@ public sealed class HttpResponseRenderer
     /// <summary>Renders <paramref name="response"/> into <paramref name="output"/>.</summary>
     public void Render(HttpResponse response, in RenderContext context, OutputBuffer output)
     {
-        // A final response is 2xx–5xx: a 1xx from a handler would leave the client waiting for the real one and
-        // shift every later response on the connection.
-        var status = response.Status is >= 200 and <= 599 ? response.Status : StatusCodes.InternalServerError;
+        var status = FinalStatus(response);
+        WriteHead(response, status, context.Close, context.Protocol, output);
+        var body = response.Body;
+        if (StatusCodes.ForbidsBody(status))
+        {
+            output.Write("\r\n"u8);
+            return;
+        }
+        WriteContentLength(output, body.Count);
+        output.Write("\r\n"u8);
+        if (context.IsHead || body.IsEmpty) return;
+        WriteBody(output, body);
+    }
+
+    /// <summary>
+    /// Renders the head of a streamed response (<see cref="HttpResponse.Streamed"/>) and returns how its body is framed:
+    /// by <see cref="HttpResponse.ContentLength"/> when known, else chunked for HTTP/1.1 and delimited by closing the
+    /// connection for HTTP/1.0 (the head then says <c>Connection: close</c>). <see cref="BodyFraming.None"/> when no
+    /// body may follow (HEAD, 1xx/204/304): the head is complete and the stream should be cancelled.
+    /// </summary>
+    public BodyFraming RenderStreamedHead(HttpResponse response, in RenderContext context, OutputBuffer output)
+    {
+        var status = FinalStatus(response);
+        var forbidsBody = StatusCodes.ForbidsBody(status);
+        var framing = forbidsBody ? BodyFraming.None
+            : response.ContentLength is >= 0 ? BodyFraming.ContentLength
+            : context.Protocol == HttpProtocol.Http11 ? BodyFraming.Chunked
+            : BodyFraming.CloseDelimited;
+        WriteHead(response, status, context.Close || framing == BodyFraming.CloseDelimited, context.Protocol, output);
+        if (framing == BodyFraming.ContentLength) WriteContentLength(output, response.ContentLength!.Value);
+        else if (framing == BodyFraming.Chunked) output.Write("Transfer-Encoding: chunked\r\n"u8);
+        output.Write("\r\n"u8);
+        return context.IsHead ? BodyFraming.None : framing;
+    }
+
+    /// <summary>Renders one piece of a streamed body: as a chunk (size line, data, CRLF) or as it is.</summary>
+    public static void RenderBodyPart(ByteString bytes, BodyFraming framing, OutputBuffer output)
+    {
+        if (bytes.IsEmpty) return; // an empty chunk would end a chunked body
+        if (framing == BodyFraming.Chunked)
+        {
+            var span = output.GetSpan(18);
+            Utf8Formatter.TryFormat((ulong)bytes.Count, span, out var digits, new StandardFormat('X'));
+            span[digits] = (byte)'\r';
+            span[digits + 1] = (byte)'\n';
+            output.Advance(digits + 2);
+        }
+        WriteBody(output, bytes);
+        if (framing == BodyFraming.Chunked) output.Write("\r\n"u8);
+    }
+
+    /// <summary>The end of a streamed body: the last chunk (no trailers) when chunked, nothing otherwise.</summary>
+    public static void RenderBodyEnd(BodyFraming framing, OutputBuffer output)
+    {
+        if (framing == BodyFraming.Chunked) output.Write("0\r\n\r\n"u8);
+    }
+
+    /// <summary>
+    /// A final response is 2xx–5xx: a 1xx from a handler would leave the client waiting for the real one and shift every
+    /// later response on the connection.
+    /// </summary>
+    private static int FinalStatus(HttpResponse response) =>
+        response.Status is >= 200 and <= 599 ? response.Status : StatusCodes.InternalServerError;
+
+    /// <summary>Status line and every header but the framing ones (Content-Length, Transfer-Encoding) and the final CRLF.</summary>
+    private void WriteHead(HttpResponse response, int status, bool close, HttpProtocol protocol, OutputBuffer output)
+    {
         output.Write(StatusLines[status - 100] ?? StatusLine(status));
 
         var hasDate = false;
@@ -59,18 +137,13 @@ public sealed class HttpResponseRenderer
         if (response.ContentType is { } contentType && !contentType.AsSpan().ContainsAny(UnsafeValueChars))
             WriteHeader(output, "Content-Type", contentType);
 
-        if (context.Close) output.Write("Connection: close\r\n"u8);
-        else if (context.Protocol == HttpProtocol.Http10) output.Write("Connection: keep-alive\r\n"u8);
+        if (close) output.Write("Connection: close\r\n"u8);
+        else if (protocol == HttpProtocol.Http10) output.Write("Connection: keep-alive\r\n"u8);
+    }
 
-        var body = response.Body;
-        if (StatusCodes.ForbidsBody(status))
-        {
-            output.Write("\r\n"u8);
-            return;
-        }
-        WriteContentLength(output, body.Count);
-        output.Write("\r\n"u8);
-        if (context.IsHead || body.IsEmpty) return;
+    /// <summary>Small bodies are copied next to their head (one contiguous write); large ones are referenced.</summary>
+    private static void WriteBody(OutputBuffer output, ByteString body)
+    {
         if (body.Count > CopyBodyLimit) output.Append(body);
         else output.Write(body.ToReadOnlySpan());
     }

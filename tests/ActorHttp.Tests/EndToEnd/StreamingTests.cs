@@ -1,0 +1,374 @@
+using System.Net.Sockets;
+using System.Text;
+using Akka.Actor;
+using Akka.IO;
+using ActorHttp.Handlers;
+using ActorHttp.Protocol;
+using ActorHttp.Routing;
+using Xunit;
+
+namespace ActorHttp.Tests.EndToEnd;
+
+/// <summary>Counters a streaming test handler shares with its test (one instance per test).</summary>
+public sealed class StreamProbe
+{
+    public long Produced;
+    public long Uploaded;
+    public int Parts;
+    public int Stopped;
+    public readonly TaskCompletionSource Cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public readonly TaskCompletionSource Go = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public readonly TaskCompletionSource<string> UploadOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// <c>/stream?chunks=N&amp;size=S[&amp;length=1][&amp;fail=K]</c>: N chunks of S bytes ('a'..'z' repeating), with a
+/// Content-Length when <c>length=1</c>, throwing after K chunks when <c>fail</c> is given. Counts what it produced.
+/// </summary>
+public sealed class ChunkStreamHandler(StreamProbe probe) : HttpHandlerActor
+{
+    public static byte Pattern(long i) => (byte)('a' + i % 26);
+
+    protected override void OnRequest(HttpRequest request)
+    {
+        var query = request.Query.Split('&').Select(p => p.Split('=')).Where(p => p.Length == 2).ToDictionary(p => p[0], p => long.Parse(p[1]));
+        var chunks = query.GetValueOrDefault("chunks", 3);
+        var size = (int)query.GetValueOrDefault("size", 10);
+        long? failAfter = query.TryGetValue("fail", out var f) ? f : null;
+        var head = HttpResponse.StreamedHead(contentType: "application/octet-stream",
+            contentLength: query.GetValueOrDefault("length") == 1 ? chunks * size : null);
+        RespondWithStream(head, Produce(chunks, size, failAfter));
+    }
+
+    private async IAsyncEnumerable<ByteString> Produce(long chunks, int size, long? failAfter)
+    {
+        try
+        {
+            long offset = 0;
+            for (var c = 0; c < chunks; c++)
+            {
+                if (c == failAfter) throw new InvalidOperationException("the source failed (expected by the test)");
+                var bytes = new byte[size];
+                for (var i = 0; i < size; i++) bytes[i] = Pattern(offset + i);
+                offset += size;
+                Interlocked.Add(ref probe.Produced, size);
+                yield return ByteString.FromBytes(bytes);
+                await Task.Yield();
+            }
+        }
+        finally
+        {
+            probe.Cancelled.TrySetResult(); // the enumerator is disposed: ended, failed or cancelled
+        }
+    }
+
+    protected override void PostStop() => Interlocked.Increment(ref probe.Stopped);
+}
+
+/// <summary><c>/stall</c>: a streamed head and one chunk, then nothing: the producer stalls.</summary>
+public sealed class StallingStreamHandler : HttpHandlerActor
+{
+    protected override void OnRequest(HttpRequest request)
+    {
+        Respond(HttpResponse.StreamedHead());
+        Sender.Tell(new ResponseStream.Chunk(ByteString.FromString("first")), Self);
+    }
+}
+
+/// <summary>
+/// <c>/upload</c>: waits for the probe's Go (when <c>?wait=1</c>), then reads the streamed body part by part and
+/// answers with its length and part count. <c>/upload?reject=1</c> answers 413 at once without reading.
+/// </summary>
+public sealed class UploadHandler(StreamProbe probe) : AsyncHttpHandlerActor
+{
+    protected override async Task<HttpResponse> OnRequestAsync(HttpRequest request)
+    {
+        if (request.Query.Contains("reject=1")) return HttpResponse.Error(StatusCodes.PayloadTooLarge, "not here");
+        if (!request.BodyStreamed) return HttpResponse.Text($"buffered {request.Body.Count}");
+        var client = Sender;
+        if (request.Query.Contains("wait=1")) await probe.Go.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await foreach (var part in RequestBodyReader.ReadAsync(client, TimeSpan.FromSeconds(10)))
+            {
+                Interlocked.Add(ref probe.Uploaded, part.Count);
+                probe.Parts++;
+            }
+        }
+        catch (IOException e)
+        {
+            probe.UploadOutcome.TrySetResult(e.Message);
+            throw;
+        }
+        probe.UploadOutcome.TrySetResult("completed");
+        return HttpResponse.Text($"streamed {probe.Uploaded} in {probe.Parts} parts");
+    }
+}
+
+/// <summary><c>/async-throw</c>: throws after an await; <c>/async-ok</c> answers after one.</summary>
+public sealed class AsyncThrowingHandler : AsyncHttpHandlerActor
+{
+    protected override async Task<HttpResponse> OnRequestAsync(HttpRequest request)
+    {
+        await Task.Delay(10);
+        if (request.Path.EndsWith("throw")) throw new InvalidOperationException("async failure (expected by the test)");
+        return HttpResponse.Text("async fine");
+    }
+}
+
+/// <summary>Streamed responses and streamed request bodies over real sockets on 127.0.0.1.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed class StreamingTests
+{
+    private static Task<TestServer> StartAsync(StreamProbe probe, TimeSpan? responseTimeout = null) =>
+        TestServer.StartAsync(s => s with
+        {
+            ResponseTimeout = responseTimeout ?? s.ResponseTimeout,
+            Parsing = s.Parsing with { StreamBodyThreshold = 64 * 1024, MaxBodySize = 64 * 1024 * 1024 },
+        }, TestServer.DefaultRoutes()
+            .Get("/stream", Props.Create(() => new ChunkStreamHandler(probe)))
+            .Get("/per-request-stream", HandlerProps.PerRequest(Props.Create(() => new ChunkStreamHandler(probe))))
+            .Get("/stall", Props.Create<StallingStreamHandler>())
+            .Map([HttpMethods.Post], "/upload", Props.Create(() => new UploadHandler(probe)))
+            .Get("/async-throw", Props.Create<AsyncThrowingHandler>())
+            .Get("/async-ok", Props.Create<AsyncThrowingHandler>()));
+
+    private static byte[] Expected(long length)
+    {
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++) bytes[i] = ChunkStreamHandler.Pattern(i);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task A_streamed_response_is_chunked_and_the_connection_stays_usable()
+    {
+        var probe = new StreamProbe();
+        await using var server = await StartAsync(probe);
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var response = await conn.RoundTripAsync(RawHttpConnection.Request("/stream?chunks=5&size=1000"));
+        Assert.Equal(200, response.Status);
+        Assert.Equal("chunked", response.Header("Transfer-Encoding"));
+        Assert.Null(response.Header("Content-Length"));
+        Assert.Equal(Expected(5000), response.Body);
+        Assert.False(response.ConnectionClose);
+        Assert.Equal(TestServer.PlainText, (await conn.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).BodyText);
+    }
+
+    [Fact]
+    public async Task A_streamed_response_of_known_length_is_sent_with_content_length()
+    {
+        await using var server = await StartAsync(new StreamProbe());
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var response = await conn.RoundTripAsync(RawHttpConnection.Request("/stream?chunks=4&size=3000&length=1"));
+        Assert.Equal("12000", response.Header("Content-Length"));
+        Assert.Null(response.Header("Transfer-Encoding"));
+        Assert.Equal(Expected(12000), response.Body);
+        Assert.Equal(200, (await conn.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).Status);
+    }
+
+    [Fact]
+    public async Task An_http10_client_gets_a_close_delimited_stream()
+    {
+        await using var server = await StartAsync(new StreamProbe());
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var response = await conn.RoundTripAsync("GET /stream?chunks=3&size=500 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        Assert.True(response.ConnectionClose);
+        Assert.Null(response.Header("Content-Length"));
+        Assert.Null(response.Header("Transfer-Encoding"));
+        Assert.Equal(Expected(1500), response.Body);
+    }
+
+    [Fact]
+    public async Task Head_of_a_streamed_route_sends_the_head_only_and_cancels_the_producer()
+    {
+        var probe = new StreamProbe();
+        await using var server = await StartAsync(probe);
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var head = await conn.RoundTripAsync(RawHttpConnection.Request("/stream?chunks=1000000&size=1000", "HEAD"), isHead: true);
+        Assert.Equal(200, head.Status);
+        Assert.Equal("chunked", head.Header("Transfer-Encoding"));
+        await probe.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TestServer.PlainText, (await conn.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).BodyText);
+    }
+
+    [Fact]
+    public async Task Pipelined_requests_around_a_stream_are_answered_in_order()
+    {
+        await using var server = await StartAsync(new StreamProbe());
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        await conn.SendAsync(RawHttpConnection.Request("/plaintext") + RawHttpConnection.Request("/stream?chunks=20&size=4000")
+                             + RawHttpConnection.Request("/health"));
+        Assert.Equal(TestServer.PlainText, (await conn.ReadResponseAsync()).BodyText);
+        Assert.Equal(Expected(80000), (await conn.ReadResponseAsync()).Body);
+        Assert.Contains("ok", (await conn.ReadResponseAsync()).BodyText);
+    }
+
+    [Fact]
+    public async Task A_per_request_streaming_handler_is_stopped_when_its_stream_ends()
+    {
+        var probe = new StreamProbe();
+        await using var server = await StartAsync(probe);
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(Expected(2000), (await conn.RoundTripAsync(RawHttpConnection.Request("/per-request-stream?chunks=2&size=1000"))).Body);
+        for (var i = 0; i < 100 && Volatile.Read(ref probe.Stopped) < 3; i++) await Task.Delay(50);
+        Assert.Equal(3, Volatile.Read(ref probe.Stopped));
+    }
+
+    /// <summary>
+    /// The memory bound of a stream: a 1 GB body for a client that reads slowly. However long the client takes, the
+    /// producer can only be a few chunks and the sockets' buffers ahead of what the client has read.
+    /// </summary>
+    [Fact]
+    public async Task A_slow_reader_paces_a_1_GB_stream_and_memory_stays_bounded()
+    {
+        var probe = new StreamProbe();
+        await using var server = await StartAsync(probe);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+        await socket.ConnectAsync("127.0.0.1", server.Port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(RawHttpConnection.Request($"/stream?chunks={16 * 1024}&size={64 * 1024}&length=1")));
+
+        const long bound = 16 * 1024 * 1024; // two 64 KB chunks held by the connection, plus both sockets' kernel buffers
+        var buffer = new byte[64 * 1024];
+        long received = 0, maxAhead = 0;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (received < 8 * 1024 * 1024)
+        {
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            Assert.True(n > 0, "the server closed the stream early");
+            received += n;
+            maxAhead = Math.Max(maxAhead, Interlocked.Read(ref probe.Produced) - received);
+            await Task.Delay(15); // a slow reader: about 4 MB/s at most
+        }
+        Assert.True(maxAhead < bound, $"the producer ran {maxAhead} bytes ahead of the reader (bound {bound})");
+        Assert.True(Interlocked.Read(ref probe.Produced) < 64 * 1024 * 1024, $"produced {probe.Produced} bytes for a reader that took {received}");
+
+        socket.Close(); // the client goes away mid-stream: the producer is told and stops
+        await probe.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var produced = Interlocked.Read(ref probe.Produced);
+        await Task.Delay(200);
+        Assert.Equal(produced, Interlocked.Read(ref probe.Produced));
+    }
+
+    [Fact]
+    public async Task A_failing_producer_aborts_only_its_connection()
+    {
+        await using var server = await StartAsync(new StreamProbe());
+        using var other = await RawHttpConnection.OpenAsync(server.Port);
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        await conn.SendAsync(RawHttpConnection.Request("/stream?chunks=10&size=100&fail=3"));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => conn.ReadResponseAsync());
+        Assert.True(error is EndOfStreamException or IOException or SocketException, error.ToString());
+        Assert.Equal(TestServer.PlainText, (await other.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).BodyText);
+    }
+
+    [Fact]
+    public async Task A_stalled_producer_is_cut_off_after_the_response_timeout()
+    {
+        await using var server = await StartAsync(new StreamProbe(), responseTimeout: TimeSpan.FromSeconds(1));
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        await conn.SendAsync(RawHttpConnection.Request("/stall"));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => conn.ReadResponseAsync(timeout: TimeSpan.FromSeconds(15)));
+        Assert.True(error is EndOfStreamException or IOException or SocketException, error.ToString());
+    }
+
+    [Fact]
+    public async Task A_large_upload_is_streamed_to_the_handler_and_echoed_back()
+    {
+        await using var server = await StartAsync(new StreamProbe());
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var body = Expected(3 * 1024 * 1024 + 17);
+        var head = $"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-test\r\nContent-Length: {body.Length}\r\n\r\n";
+        var send = Task.Run(async () =>
+        {
+            await conn.SendAsync(Encoding.ASCII.GetBytes(head), TimeSpan.FromSeconds(30));
+            await conn.SendAsync(body, TimeSpan.FromSeconds(30));
+        });
+        var response = await conn.ReadResponseAsync(timeout: TimeSpan.FromSeconds(30));
+        await send;
+        Assert.Equal(200, response.Status);
+        Assert.Equal("application/x-test", response.Header("Content-Type"));
+        Assert.Equal(body.Length.ToString(), response.Header("Content-Length"));
+        Assert.True(body.AsSpan().SequenceEqual(response.Body), "the echoed body differs");
+        Assert.Equal(TestServer.PlainText, (await conn.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).BodyText);
+    }
+
+    [Fact]
+    public async Task A_chunked_upload_outgrowing_the_threshold_is_streamed()
+    {
+        var probe = new StreamProbe();
+        await using var server = await StartAsync(probe);
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var chunk = new string('x', 50_000);
+        var chunked = string.Concat(Enumerable.Repeat($"{chunk.Length:X}\r\n{chunk}\r\n", 4)) + "0\r\n\r\n";
+        var response = await conn.RoundTripAsync($"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n{chunked}");
+        Assert.StartsWith("streamed 200000 in ", response.BodyText);
+        Assert.True(probe.Parts > 1);
+        var small = await conn.RoundTripAsync("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        Assert.Equal("buffered 5", small.BodyText);
+    }
+
+    /// <summary>While the handler does not read, the server stops reading the socket: the client cannot push the body.</summary>
+    [Fact]
+    public async Task An_upload_is_read_only_as_fast_as_its_handler_reads()
+    {
+        var probe = new StreamProbe();
+        await using var server = await StartAsync(probe);
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        const int total = 48 * 1024 * 1024;
+        long sent = 0;
+        await conn.SendAsync($"POST /upload?wait=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {total}\r\n\r\n");
+        var sender = Task.Run(async () =>
+        {
+            var piece = new byte[64 * 1024];
+            while (Interlocked.Read(ref sent) < total)
+            {
+                await conn.SendAsync(piece, TimeSpan.FromSeconds(60));
+                Interlocked.Add(ref sent, piece.Length);
+            }
+        });
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the handler is not reading yet
+        var sentWhilePaused = Interlocked.Read(ref sent);
+        Assert.True(sentWhilePaused < 24 * 1024 * 1024, $"the client pushed {sentWhilePaused} bytes while the handler read nothing");
+        Assert.False(sender.IsCompleted);
+
+        probe.Go.SetResult();
+        await sender.WaitAsync(TimeSpan.FromSeconds(60));
+        var response = await conn.ReadResponseAsync(timeout: TimeSpan.FromSeconds(30));
+        Assert.StartsWith($"streamed {total} in ", response.BodyText);
+    }
+
+    [Fact]
+    public async Task A_response_before_the_body_was_read_closes_the_connection()
+    {
+        await using var server = await StartAsync(new StreamProbe());
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        await conn.SendAsync($"POST /upload?reject=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {10 * 1024 * 1024}\r\n\r\n" + new string('x', 1000));
+        var response = await conn.ReadResponseAsync();
+        Assert.Equal(413, response.Status);
+        Assert.True(response.ConnectionClose);
+    }
+
+    [Fact]
+    public async Task A_malformed_chunk_in_a_streamed_upload_fails_the_read_and_answers_400()
+    {
+        var probe = new StreamProbe();
+        await using var server = await StartAsync(probe);
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var chunk = new string('x', 70_000);
+        var response = await conn.RoundTripAsync($"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n{chunk.Length:X}\r\n{chunk}\r\nZZ\r\n");
+        Assert.Equal(400, response.Status);
+        Assert.True(response.ConnectionClose);
+        Assert.Contains("chunk", await probe.UploadOutcome.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task An_exception_after_an_await_answers_500_and_the_handler_goes_on()
+    {
+        await using var server = await StartAsync(new StreamProbe());
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        Assert.Equal(500, (await conn.RoundTripAsync(RawHttpConnection.Request("/async-throw"))).Status);
+        Assert.Equal("async fine", (await conn.RoundTripAsync(RawHttpConnection.Request("/async-ok"))).BodyText);
+    }
+}
