@@ -142,8 +142,8 @@ def throughput_panel(svg, y, result):
             svg.rect(PLOT_X, by, w, BAR_H, COLORS.get(s, MUTED))
             value = f"{short(cell['best']['rps'])} req/s"
             label_x = PLOT_X + w
-            if s == "ActorHttp" and r:
-                value += f"  {r:.2f}×"
+            if s == "ActorHttp" and e["ratio_vs_kestrel"]:
+                value += f"  {e['ratio_vs_kestrel']:.2f}×"  # the table's figure, rounded the same way
             if s == "ActorHttp" and target:
                 tx = PLOT_X + PLOT_W * target["min_ratio"] / xmax
                 svg.line(tx, by - 3, tx, by + BAR_H + 3, MISSED, width=3)

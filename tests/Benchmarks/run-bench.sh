@@ -212,7 +212,7 @@ build_is_current() { # server
     local stamp=$OUT/build-$1.stamp
     [[ -f $stamp && -f ${DLL[$1]} ]] || return 1
     # shellcheck disable=SC2086  # SOURCES holds several paths
-    [[ -z $(find ${SOURCES[$1]} -newer "$stamp" \( -name bin -o -name obj \) -prune -o -type f -print -quit) ]]
+    [[ -z $(find ${SOURCES[$1]} \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit) ]]
 }
 
 # Both builds at once (they share no project): the wall time of the slower one, not of the two.
