@@ -54,9 +54,20 @@ dotnet run --project src\ActorHttp.Host -c Release -- --config hocon\standalone.
 exit /b %ERRORLEVEL%
 
 :bench
-echo build.cmd: the benchmark uses wrk, ab and httperf and needs Linux or WSL: 1>&2
-echo     wsl ./build.sh bench 1>&2
-exit /b 1
+rem The micro-benchmarks are plain .NET and run here; the load benchmark drives wrk, httperf and nginx
+rem from bash, so it runs inside WSL (which needs its own .NET SDK).
+if /i "%~2"=="--micro" (
+  dotnet run -c Release --project tests\ActorHttp.Benchmarks -- --filter * --job short --join --artifacts artifacts\bench\micro
+  exit /b !ERRORLEVEL!
+)
+where wsl >nul 2>nul
+if errorlevel 1 (
+  echo build.cmd: the benchmark needs bash, wrk, httperf and nginx: install WSL, then run build.cmd bench again 1>&2
+  echo     ^(build.cmd bench --micro runs the micro-benchmarks without WSL^) 1>&2
+  exit /b 1
+)
+wsl bash ./build.sh bench !ARGS!
+exit /b !ERRORLEVEL!
 
 :print_usage
 echo Usage: build.cmd ^<command^> [args...]
@@ -67,5 +78,6 @@ echo   test [args...]   build Release and run all tests (args go to dotnet test,
 echo                    e.g. --filter Category=Parser); TRX in artifacts\test-results
 echo   run [args...]    run the standalone node (src\ActorHttp.Host) with
 echo                    hocon\standalone.conf; args are passed to the node
-echo   bench            needs Linux/WSL: use ./build.sh bench
+echo   bench [args...]  benchmark against Kestrel and nginx, through WSL (./build.sh bench);
+echo                    bench --micro runs the BenchmarkDotNet micro-benchmarks here
 exit /b 0

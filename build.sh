@@ -21,7 +21,10 @@ Commands:
                    "N passed, N failed[, N skipped]" as the last line
   run [args...]    run the standalone node (src/ActorHttp.Host) with
                    hocon/standalone.conf; args are passed to the node
-  bench [args...]  run tests/Benchmarks/run-bench.sh
+  bench [args...]  benchmark ActorHttp against Kestrel and nginx (tests/Benchmarks/run-bench.sh):
+                   installs wrk, httperf and nginx, builds Release, prints a table, writes
+                   artifacts/bench/results.json and results.svg; --quick for a short run,
+                   --micro for the BenchmarkDotNet micro-benchmarks, --help for the rest
 USAGE
 }
 

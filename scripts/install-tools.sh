@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Idempotently ensure the command-line tools used by the tests and benchmarks
-# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd), slowhttptest
-# (the slowloris and slow-read abuse tests) and python3 (the 10,000-connection client).
-# Only touches apt when something is missing. Debian/Ubuntu only.
+# are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd),
+# slowhttptest (the slowloris abuse test), python3 (the benchmark report's unit
+# tests and the 10,000-connection client); with --bench also nginx
+# (tests/Benchmarks/run-bench.sh).
+# Only touches apt when something is missing; silent when nothing is.
+# Debian/Ubuntu only.
+#
+# Usage: scripts/install-tools.sh [--bench]
 set -euo pipefail
 
 # command -> Debian package
@@ -13,12 +18,23 @@ declare -A PKG=(
   [wrk]=wrk
   [nc]=netcat-openbsd
   [slowhttptest]=slowhttptest
+  [nginx]=nginx
   [python3]=python3
 )
+tools=(curl ab httperf wrk nc slowhttptest python3)
+
+case "${1:-}" in
+  "") ;;
+  --bench) tools+=(nginx) ;;
+  *) echo "usage: scripts/install-tools.sh [--bench]" >&2; exit 2 ;;
+esac
+
+# nginx lives in /usr/sbin, which is not on every user's PATH.
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 
 missing=()
-for cmd in curl ab httperf wrk nc slowhttptest python3; do
-  if ! command -v "$cmd" >/dev/null 2>&1; then
+for cmd in "${tools[@]}"; do
+  if ! have "$cmd"; then
     missing+=("${PKG[$cmd]}")
   fi
 done
@@ -61,8 +77,8 @@ fi
 
 # Verify every command is now available.
 still=()
-for cmd in curl ab httperf wrk nc slowhttptest python3; do
-  command -v "$cmd" >/dev/null 2>&1 || still+=("$cmd")
+for cmd in "${tools[@]}"; do
+  have "$cmd" || still+=("$cmd")
 done
 if [ "${#still[@]}" -ne 0 ]; then
   echo "install-tools: ERROR: still missing after install: ${still[*]}" >&2

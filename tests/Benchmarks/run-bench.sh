@@ -1,105 +1,168 @@
 #!/usr/bin/env bash
-# ActorHttp vs Kestrel: HTTP/1.1 plaintext throughput on this machine, loopback only.
+# ActorHttp against Kestrel and nginx on this machine, loopback (127.0.0.1) only.
 #
 # Usage (from anywhere; the script cds to the repo root itself):
-#   tests/Benchmarks/run-bench.sh [--quick] [--duration SECONDS] [--reps N]
+#   tests/Benchmarks/run-bench.sh [--quick] [--duration SECONDS] [--reps N] [--servers LIST] [--scenarios LIST]
+#                                 [--no-build]
+#   tests/Benchmarks/run-bench.sh --micro [BenchmarkDotNet arguments...]
 #
-#   --quick          1 repetition, 5 s per scenario (a --duration given anywhere still wins)
-#   --duration N     seconds per measured scenario (default 10)
-#   --reps N         repetitions per server (default 2)
+#   --quick           1 repetition, 2 s per wrk scenario, 1 s warm-up (explicit --duration/--reps still win)
+#   --duration N      seconds per wrk scenario (default 6)
+#   --reps N          repetitions per server (default 2); the best one is reported
+#   --servers LIST    comma-separated subset of ActorHttp,Kestrel,nginx (default all)
+#   --scenarios LIST  comma-separated subset of the scenarios below (default all)
+#   --no-build        use the Release binaries as they are
+#   --micro           only the BenchmarkDotNet micro-benchmarks of the parser and renderer
+#                     (tests/ActorHttp.Benchmarks): all, short job, unless BenchmarkDotNet arguments follow
+#                     (e.g. --micro --filter '*Parse*'); results in artifacts/bench/micro
 #
-# For each repetition the servers run in turn (ActorHttp, Kestrel, ActorHttp, Kestrel, ...): each is
-# started in the background on its own port, waited for (curl /plaintext, at most 60 s), warmed up
-# with 3 s of wrk, measured, and stopped. Scenarios, each `wrk -t1 -c64 --latency`:
-#   plaintext    keep-alive GET /plaintext
-#   pipelined16  GET /plaintext, 16 requests pipelined per write (tests/Benchmarks/pipeline.lua)
-# The best (max req/s) repetition per server per scenario is reported, with the ratio
-# ActorHttp / Kestrel. Raw wrk output, server logs and results.json go to artifacts/bench/.
+# Each repetition starts the servers in turn (order reversed on every other repetition), each on its own port
+# and in its own process group: warm-up (wrk, plaintext), then every scenario, then stop.
+#   idle5000     RSS growth per idle keep-alive connection, 5,000 connections that made one request each
+#   plaintext    wrk -t1 -c64, keep-alive GET /plaintext (13-byte body)
+#   pipelined16  the same with 16 requests per write (pipeline.lua)
+#   echo4k       wrk -t1 -c64, POST /echo with a 4 KB body (post.lua); stock nginx has no echo: n/a
+#   static10k    wrk -t1 -c64, GET /static/10k.bin, a 10,240-byte file
+#   httperf13    httperf, one connection, 500 sequential GET /plaintext (13 bytes)
+#   httperf10k   the same for GET /body10k (10,000 bytes)
+#   conns1000    wrk -t2 -c1000, keep-alive GET /plaintext
+#   conns4000    wrk -t2 -c4000, keep-alive GET /plaintext
+#   close        wrk -t1 -c32 with "Connection: close": a new connection per request (last: it leaves TIME_WAITs)
+# A scenario a server cannot run (not started, refused a route, too few file descriptors...) is n/a with the
+# reason; the run goes on. Report: a table with req/s, p50/p99, errors, the ratios ActorHttp / Kestrel and
+# ActorHttp / nginx and met/MISSED per target; artifacts/bench/results.json and results.svg. Raw tool output
+# and server logs: artifacts/bench/raw, artifacts/bench/logs.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$(pwd)
+BENCH_DIR=tests/Benchmarks
 
-DURATION=10
+# ---- options ---------------------------------------------------------------------------------
+ALL_SERVERS=(ActorHttp Kestrel nginx)
+ALL_SCENARIOS=(idle5000 plaintext pipelined16 echo4k static10k httperf13 httperf10k conns1000 conns4000 close)
+DURATION=6
 REPS=2
+WARMUP_SECONDS=3
 QUICK=0
 DURATION_SET=0
 REPS_SET=0
+BUILD=1
+SERVERS=("${ALL_SERVERS[@]}")
+SCENARIOS=("${ALL_SCENARIOS[@]}")
 
 usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; }
+fail_usage() { echo "error: $*" >&2; exit 2; }
 is_posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+
+# select_subset TARGET_ARRAY ALLOWED_ARRAY LIST: TARGET_ARRAY := LIST's comma-separated items, each one of ALLOWED.
+select_subset() {
+    local -n target=$1 allowed=$2
+    local item
+    local -a items
+    IFS=, read -ra items <<<"$3"
+    for item in "${items[@]}"; do
+        [[ " ${allowed[*]} " == *" $item "* ]] || fail_usage "unknown name '$item' (one of: ${allowed[*]})"
+    done
+    target=("${items[@]}")
+}
+
+# The BenchmarkDotNet micro-benchmarks. By default all of them with a short job (3 warm-ups, 3 iterations) in one
+# joined summary: about a minute and a half. Arguments, if any, replace those defaults.
+run_micro() {
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+    (($#)) || set -- --filter '*' --job short --join
+    exec dotnet run -c Release --project tests/ActorHttp.Benchmarks -- --artifacts artifacts/bench/micro "$@"
+}
 
 while (($#)); do
     case $1 in
         --quick) QUICK=1 ;;
-        --duration)
-            (($# >= 2)) || { echo "error: --duration needs a value" >&2; exit 2; }
-            DURATION=${2%s}; DURATION_SET=1; shift ;;
-        --duration=*) DURATION=${1#--duration=}; DURATION=${DURATION%s}; DURATION_SET=1 ;;
-        --reps)
-            (($# >= 2)) || { echo "error: --reps needs a value" >&2; exit 2; }
-            REPS=$2; REPS_SET=1; shift ;;
-        --reps=*) REPS=${1#--reps=}; REPS_SET=1 ;;
+        --no-build) BUILD=0 ;;
+        --micro) shift; run_micro "$@" ;;
+        --duration|--reps|--servers|--scenarios) # "--name value": rewritten to "--name=value", parsed below
+            (($# >= 2)) || fail_usage "$1 needs a value"
+            set -- "$1=$2" "${@:3}"
+            continue ;;
+        --duration=*) DURATION=${1#*=}; DURATION=${DURATION%s}; DURATION_SET=1 ;;
+        --reps=*) REPS=${1#*=}; REPS_SET=1 ;;
+        --servers=*) select_subset SERVERS ALL_SERVERS "${1#*=}" ;;
+        --scenarios=*) select_subset SCENARIOS ALL_SCENARIOS "${1#*=}" ;;
         -h|--help) usage; exit 0 ;;
         *) echo "error: unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
     shift
 done
+((${#SERVERS[@]})) || fail_usage "no servers selected"
+((${#SCENARIOS[@]})) || fail_usage "no scenarios selected"
+SETTLE_SECONDS=2          # before reading RSS, so the server finishes setting connections up
 if ((QUICK)); then
-    ((DURATION_SET)) || DURATION=5
+    ((DURATION_SET)) || DURATION=2
     ((REPS_SET)) || REPS=1
+    WARMUP_SECONDS=1
+    SETTLE_SECONDS=1
 fi
-is_posint "$DURATION" || { echo "error: --duration must be a positive whole number of seconds: $DURATION" >&2; exit 2; }
-is_posint "$REPS" || { echo "error: --reps must be a positive whole number: $REPS" >&2; exit 2; }
+is_posint "$DURATION" || fail_usage "--duration must be a positive whole number of seconds: $DURATION"
+is_posint "$REPS" || fail_usage "--reps must be a positive whole number: $REPS"
 
 # ---- fixed parameters ------------------------------------------------------------------------
-THREADS=1
-CONNECTIONS=64
-PIPELINE_DEPTH=16
-WARMUP_SECONDS=3
-READY_TIMEOUT=60
 HOST=127.0.0.1
+READY_TIMEOUT=60          # seconds a server may take to answer its first request
+TOOL_GRACE=30             # seconds a tool may run past its nominal duration before it is killed
+HTTPERF_CALLS=500
+HTTPERF_RUNS=3            # per repetition: a run is only 500 requests, so a few of them, the best one counts
+STALL_MS_PER_CALL=40      # a delayed-ACK/Nagle stall costs ~40 ms per request
+IDLE_CONNECTIONS=5000
+PIPELINE_DEPTH=16
+ECHO_BODY_BYTES=4096
+STATIC_FILE_BYTES=10240
 
-SERVERS=(ActorHttp Kestrel)
-declare -A PORT=([ActorHttp]=18080 [Kestrel]=15080)
-declare -A PROJECT=([ActorHttp]=src/ActorHttp.Host [Kestrel]=tests/Benchmarks/Kestrel.Yardstick)
+# Each repetition moves every server to the next port: the TIME_WAITs of one repetition's connection-per-request
+# scenario then never meet the next repetition's connections.
+declare -A BASE_PORT=([ActorHttp]=18080 [Kestrel]=15080 [nginx]=16080)
+declare -A PORT
 declare -A DLL=(
     [ActorHttp]=src/ActorHttp.Host/bin/Release/net10.0/ActorHttp.Host.dll
     [Kestrel]=tests/Benchmarks/Kestrel.Yardstick/bin/Release/net10.0/Kestrel.Yardstick.dll
 )
-declare -A EXTRA_ARGS=([ActorHttp]="--config hocon/standalone.conf" [Kestrel]="")
-SCENARIOS=(plaintext pipelined16)
-PIPELINE_LUA=tests/Benchmarks/pipeline.lua
+declare -A PROJECT=([ActorHttp]=src/ActorHttp.Host [Kestrel]=tests/Benchmarks/Kestrel.Yardstick)
+# What each build depends on: a source newer than the last successful build means building again.
+declare -A SOURCES=(
+    [ActorHttp]="src/ActorHttp src/ActorHttp.Host Directory.Build.props"
+    [Kestrel]="tests/Benchmarks/Kestrel.Yardstick Directory.Build.props"
+)
 
 OUT=artifacts/bench
 RAW=$OUT/raw
 LOGS=$OUT/logs
-mkdir -p "$OUT"
-rm -rf "$RAW" "$LOGS" "$OUT/results.json"   # never leave a stale result behind a failed run
-mkdir -p "$RAW" "$LOGS"
+WWW=$OUT/www
+NGINX_DIR=$ROOT/$OUT/nginx
+ACTORHTTP_CONF=$OUT/actorhttp.conf
 MANIFEST=$RAW/manifest.tsv
-: >"$MANIFEST"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+START_TIME=$SECONDS
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# ---- cleanup: whatever is still running when we leave is stopped ----------------------------
-SERVER_PID=""
-WRK_PID=""
+# ---- processes: everything started in the background is stopped when the script leaves ---------
+SERVER_PID=""   # the server under test; its own process group (nginx has workers)
+TOOL_PID=""     # wrk, httperf or the idle-connection client
+BUILD_PIDS=()   # dotnet builds running in parallel
 
-stop_pid() { # pid: TERM, wait up to 10 s, then KILL
-    local pid=$1 i
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    kill -TERM "$pid" 2>/dev/null || true
+# stop_pid PID [GROUP]: SIGTERM, up to 10 s, then SIGKILL; with GROUP, the whole process group PID.
+stop_pid() {
+    local pid=$1 target=$1 i
+    [[ ${2:-} == group ]] && target=-$1
+    kill -TERM -- "$target" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        kill -0 -- "$target" 2>/dev/null || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if kill -0 -- "$target" 2>/dev/null; then
         log "pid $pid ignored SIGTERM for 10 s; sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
+        kill -KILL -- "$target" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
 }
@@ -107,215 +170,370 @@ stop_pid() { # pid: TERM, wait up to 10 s, then KILL
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    if [[ -n $WRK_PID ]]; then stop_pid "$WRK_PID"; WRK_PID=""; fi
-    if [[ -n $SERVER_PID ]]; then stop_pid "$SERVER_PID"; SERVER_PID=""; fi
+    local pid
+    for pid in "${BUILD_PIDS[@]}"; do stop_pid "$pid"; done
+    if [[ -n $TOOL_PID ]]; then stop_pid "$TOOL_PID"; TOOL_PID=""; fi
+    if [[ -n $SERVER_PID ]]; then stop_pid "$SERVER_PID" group; SERVER_PID=""; fi
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# ---- tools -----------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null 2>&1; then
-    log "installing wrk"
-    if [[ $(id -u) -eq 0 ]]; then
-        apt-get update && apt-get install -y wrk
-    else
-        sudo apt-get update && sudo apt-get install -y wrk
-    fi
-fi
-command -v wrk >/dev/null 2>&1 || die "wrk is not installed and could not be installed"
-command -v curl >/dev/null 2>&1 || die "curl is required"
-command -v python3 >/dev/null 2>&1 || die "python3 is required (parses wrk output, writes results.json)"
-command -v dotnet >/dev/null 2>&1 || die "dotnet is required"
-[[ -f $PIPELINE_LUA ]] || die "missing $PIPELINE_LUA"
+# run_tool OUTFILE SECONDS CMD...: runs a load tool in the background (so a signal stops it too), killed if it
+# overruns SECONDS. Returns the tool's status.
+run_tool() {
+    local out=$1 limit=$2 rc=0
+    shift 2
+    timeout -k 5 "$limit" "$@" >"$out" 2>&1 &
+    TOOL_PID=$!
+    wait "$TOOL_PID" || rc=$?
+    TOOL_PID=""
+    ((rc == 0)) || echo "[bench] $1 exited with status $rc" >>"$out"
+    return "$rc"
+}
 
-# ---- build -----------------------------------------------------------------------------------
-for s in "${SERVERS[@]}"; do
-    blog=$LOGS/build-$s.log
-    log "building $s (dotnet build -c Release ${PROJECT[$s]}; log: $blog)"
-    if ! dotnet build -c Release "${PROJECT[$s]}" >"$blog" 2>&1; then
-        tail -n 30 "$blog" >&2 || true
-        die "build of $s (${PROJECT[$s]}) failed; full log: $blog"
-    fi
-    [[ -f ${DLL[$s]} ]] || die "build of $s succeeded but ${DLL[$s]} does not exist"
-done
+# ---- setup -----------------------------------------------------------------------------------
+install_tools() {
+    scripts/install-tools.sh --bench || die "could not install the benchmark tools (scripts/install-tools.sh --bench)"
+    command -v dotnet >/dev/null 2>&1 || die "dotnet is required"
+    NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+}
 
-# ---- server lifecycle ------------------------------------------------------------------------
+# Many-connection scenarios need thousands of descriptors in the servers and the tools, which inherit ours.
+raise_fd_limit() {
+    ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    FD_LIMIT=$(ulimit -n)
+    [[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
+    log "open file limit: $FD_LIMIT"
+}
+
+build_is_current() { # server
+    local stamp=$OUT/build-$1.stamp
+    [[ -f $stamp && -f ${DLL[$1]} ]] || return 1
+    # shellcheck disable=SC2086  # SOURCES holds several paths
+    [[ -z $(find ${SOURCES[$1]} \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit) ]]
+}
+
+# Both builds at once (they share no project): the wall time of the slower one, not of the two.
+build_servers() {
+    local s
+    local -A started=()
+    for s in ActorHttp Kestrel; do
+        [[ " ${SERVERS[*]} " == *" $s "* ]] || continue
+        if ((!BUILD)) || build_is_current "$s"; then
+            log "build of $s skipped ($( ((BUILD)) && echo "up to date" || echo "--no-build"))"
+            continue
+        fi
+        log "building $s (dotnet build -c Release ${PROJECT[$s]})"
+        dotnet build -c Release -nologo "${PROJECT[$s]}" >"$LOGS/build-$s.log" 2>&1 &
+        started[$s]=$!
+        BUILD_PIDS+=("$!")
+    done
+    for s in "${!started[@]}"; do
+        if ! wait "${started[$s]}"; then
+            tail -n 30 "$LOGS/build-$s.log" >&2 || true
+            die "build of $s failed; full log: $LOGS/build-$s.log"
+        fi
+        touch "$OUT/build-$s.stamp"
+    done
+    BUILD_PIDS=()
+}
+
+# The bytes every server serves: a 10,240-byte file for /static and a 10,000-byte text for /body10k.
+write_www() {
+    mkdir -p "$WWW"
+    head -c "$STATIC_FILE_BYTES" /dev/urandom >"$WWW/10k.bin"
+    # 10,000 letters, no whitespace: ActorHttp's HOCON drops whitespace at the end of a quoted string.
+    python3 -c 'import sys; sys.stdout.write("".join(chr(97 + i % 26) for i in range(10000)))' >"$WWW/body10k.txt"
+}
+
+# bench.conf plus the generated /body10k route; WITHOUT_STATIC=1 drops the static route (see start_server).
+WITHOUT_STATIC=0
+STATIC_NA_REASON=""
+write_actorhttp_config() {
+    {
+        if ((WITHOUT_STATIC)); then grep -v '^[[:space:]]*static[[:space:]]*{' "$BENCH_DIR/bench.conf"; else cat "$BENCH_DIR/bench.conf"; fi
+        printf '\n# Generated by run-bench.sh: the 10,000 bytes of %s.\n' "$WWW/body10k.txt"
+        python3 -c 'import json, sys; print("actor-http.routes.body10k { path = \"/body10k\", method = GET, handler = text, content-type = \"text/plain\", text = %s }" % json.dumps(open(sys.argv[1]).read()))' "$WWW/body10k.txt"
+    } >"$ACTORHTTP_CONF"
+}
+
+write_nginx_config() { # written per start: the port changes with the repetition
+    local workers=$((FD_LIMIT < 16384 ? FD_LIMIT : 16384))
+    mkdir -p "$NGINX_DIR/tmp"
+    sed -e "s#@PORT@#${PORT[nginx]}#g" -e "s#@DIR@#$NGINX_DIR#g" -e "s#@WWW@#$ROOT/$WWW#g" \
+        -e "s#@NOFILE@#$FD_LIMIT#g" -e "s#@WORKER_CONNECTIONS@#$workers#g" \
+        "$BENCH_DIR/nginx.conf.in" >"$NGINX_DIR/nginx.conf"
+    "$NGINX" -t -q -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" >"$LOGS/nginx-check.log" 2>&1 && return 0
+    START_ERROR="nginx -t rejects $NGINX_DIR/nginx.conf: $(head -n1 "$LOGS/nginx-check.log")"
+    return 1
+}
+
+# ---- servers ---------------------------------------------------------------------------------
 port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
-start_server() { # name rep
-    local s=$1 rep=$2 port=${PORT[$1]} slog="$LOGS/$1-rep$2.log" body rc t0 deadline
-    port_in_use "$port" && die "port $port (for $s) is already in use by another process; free it and retry"
-    log "starting $s on port $port (log: $slog)"
-    # shellcheck disable=SC2086  # EXTRA_ARGS is deliberately word-split
-    dotnet "${DLL[$s]}" ${EXTRA_ARGS[$s]} --port "$port" >"$slog" 2>&1 &
+server_command() { # server -> CMD array
+    case $1 in
+        ActorHttp) CMD=(dotnet "${DLL[ActorHttp]}" --config "$ACTORHTTP_CONF" --port "${PORT[ActorHttp]}") ;;
+        Kestrel) CMD=(dotnet "${DLL[Kestrel]}" --port "${PORT[Kestrel]}" --www "$WWW") ;;
+        nginx) CMD=("$NGINX" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" -g 'daemon off;') ;;
+    esac
+}
+
+# launch_server server log: starts it and waits until it answers /plaintext. Fails with START_ERROR set.
+launch_server() {
+    local s=$1 slog=$2 port=${PORT[$1]} deadline=$((SECONDS + READY_TIMEOUT)) rc
+    server_command "$s"
+    # setsid: its own process group, so stopping it also stops nginx's workers.
+    setsid "${CMD[@]}" >"$slog" 2>&1 &
     SERVER_PID=$!
-    t0=$(date +%s%N)
-    deadline=$((SECONDS + READY_TIMEOUT))
     until curl -sf -o /dev/null --max-time 2 "http://$HOST:$port/plaintext"; do
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
             wait "$SERVER_PID" 2>/dev/null && rc=0 || rc=$?
             SERVER_PID=""
-            tail -n 30 "$slog" >&2 || true
-            die "$s exited (status $rc) before serving /plaintext; log: $slog"
+            START_ERROR="exited with status $rc at start: $(grep -m1 -iE 'error|exception' "$slog" || tail -n1 "$slog")"
+            return 1
         fi
         if ((SECONDS >= deadline)); then
-            tail -n 30 "$slog" >&2 || true
-            die "$s did not answer GET http://$HOST:$port/plaintext within ${READY_TIMEOUT}s; log: $slog"
+            stop_pid "$SERVER_PID" group
+            SERVER_PID=""
+            START_ERROR="did not answer /plaintext within ${READY_TIMEOUT}s"
+            return 1
         fi
         sleep 0.1
     done
-    log "$s ready after $((($(date +%s%N) - t0) / 1000000)) ms"
-    body=$(curl -sf --max-time 2 "http://$HOST:$port/plaintext" || true)
-    [[ $body == "Hello, World!" ]] \
-        || log "WARNING: $s /plaintext body is '${body}', not 'Hello, World!': the comparison is not like for like"
+}
+
+# start_server server rep: launch, falling back to a config without the static route when ActorHttp refuses
+# it (the static handler may not exist yet): that costs the static scenario, not the whole server.
+start_server() {
+    local s=$1 slog="$LOGS/$1-rep$2.log"
+    START_ERROR=""
+    PORT[$s]=$((BASE_PORT[$s] + $2 - 1))
+    if [[ $s == nginx ]] && ! write_nginx_config; then return 1; fi
+    if port_in_use "${PORT[$s]}"; then
+        START_ERROR="port ${PORT[$s]} is already in use by another process"
+        return 1
+    fi
+    log "starting $s on port ${PORT[$s]} (log: $slog)"
+    launch_server "$s" "$slog" && return 0
+    if [[ $s == ActorHttp ]] && ((!WITHOUT_STATIC)) && grep -q 'routes\.static' "$slog"; then
+        STATIC_NA_REASON="ActorHttp refused the static route: $(grep -m1 'routes\.static' "$slog" | cut -c1-160)"
+        log "$STATIC_NA_REASON; going on without it"
+        WITHOUT_STATIC=1
+        write_actorhttp_config
+        launch_server "$s" "$slog" && return 0
+    fi
+    return 1
+}
+
+# Like for like: every server must send the same bodies, or the comparison is void. A mismatch is logged, not
+# fatal (the scenario's own numbers still say what happened).
+check_bodies() { # server
+    local path expected
+    for path in /plaintext /body10k /static/10k.bin; do
+        case $path in
+            /plaintext) expected=$(printf 'Hello, World!' | sha256sum) ;;
+            /body10k) expected=$(sha256sum <"$WWW/body10k.txt") ;;
+            /static/10k.bin) expected=$(sha256sum <"$WWW/10k.bin") ;;
+        esac
+        [[ $path == /static/* && $1 == ActorHttp && -n $STATIC_NA_REASON ]] && continue
+        [[ $(curl -sf --max-time 5 "$(url_of "$1" "$path")" | sha256sum) == "$expected" ]] \
+            || log "  WARNING: $1 does not serve the expected bytes at $path: the comparison is not like for like"
+    done
 }
 
 stop_server() {
     [[ -n $SERVER_PID ]] || return 0
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        log "WARNING: the server (pid $SERVER_PID) had already exited before it was stopped; see $LOGS"
-    fi
-    stop_pid "$SERVER_PID"
+    stop_pid "$SERVER_PID" group
     SERVER_PID=""
 }
 
-run_wrk() { # outfile wrk-args...: runs wrk in the background so a signal can stop it too
-    local out=$1 rc=0
-    shift
-    wrk "$@" >"$out" 2>&1 &
-    WRK_PID=$!
-    wait "$WRK_PID" || rc=$?
-    WRK_PID=""
-    if ((rc != 0)); then
-        echo "wrk exited with status $rc" >>"$out"
-        log "WARNING: wrk exited with status $rc (output: $out)"
+server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
+
+# Resident memory of the server in KB: the process and its children (nginx's workers).
+server_rss_kb() {
+    local pid kb total=0
+    for pid in "$SERVER_PID" $(pgrep -P "$SERVER_PID" || true); do
+        kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+        total=$((total + ${kb:-0}))
+    done
+    echo "$total"
+}
+
+# ---- results: one manifest line per measurement or n/a --------------------------------------
+record() { # scenario server rep kind file-or-reason
+    printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$MANIFEST"
+}
+
+# na_reason scenario server: why the server cannot run the scenario at all, or nothing.
+na_reason() {
+    case $1/$2 in
+        echo4k/nginx) echo "stock nginx has no echo module" ;;
+        static10k/ActorHttp) [[ -n $STATIC_NA_REASON ]] && echo "$STATIC_NA_REASON" ;;
+    esac
+    local need=0
+    case $1 in
+        conns1000) need=1100 ;;
+        conns4000) need=4100 ;;
+        idle5000) need=$((IDLE_CONNECTIONS + 100)) ;;
+    esac
+    ((FD_LIMIT >= need)) || echo "open file limit $FD_LIMIT is below the $need this scenario needs"
+    return 0
+}
+
+# ---- scenarios -------------------------------------------------------------------------------
+url_of() { echo "http://$HOST:${PORT[$1]}$2"; }
+
+# wrk_scenario server rep scenario threads connections path [wrk options...]
+wrk_scenario() {
+    local s=$1 rep=$2 sc=$3 threads=$4 conns=$5 path=$6 out="$RAW/$3-$1-rep$2.txt"
+    shift 6
+    local -a args=(-t"$threads" -c"$conns" -d"${DURATION}s" --latency "$@")
+    log "  $sc: wrk ${args[*]} $(url_of "$s" "$path")"
+    # wrk puts script arguments after the URL: pass them through SCRIPT_ARGS.
+    run_tool "$out" $((DURATION + TOOL_GRACE)) wrk "${args[@]}" "$(url_of "$s" "$path")" "${SCRIPT_ARGS[@]}" || true
+    record "$sc" "$s" "$rep" wrk "$out"
+    local errors
+    errors=$(grep -E 'Socket errors|Non-2xx' "$out" | sed 's/^ *//' | paste -sd ';' - || true)
+    log "    $(grep -E '^Requests/sec:' "$out" || echo 'no result')${errors:+; $errors}"
+}
+
+# httperf_scenario server rep scenario path: one connection, HTTPERF_CALLS sequential requests, HTTPERF_RUNS times.
+httperf_scenario() {
+    local s=$1 rep=$2 sc=$3 path=$4 run out
+    log "  $sc: httperf --num-conns=1 --num-calls=$HTTPERF_CALLS --uri $path, $HTTPERF_RUNS runs"
+    for ((run = 1; run <= HTTPERF_RUNS; run++)); do
+        out="$RAW/$sc-$s-rep$rep-run$run.txt"
+        run_tool "$out" $((STALL_MS_PER_CALL * HTTPERF_CALLS / 1000 + TOOL_GRACE)) httperf --server "$HOST" \
+            --port "${PORT[$s]}" --uri "$path" --num-conns=1 --num-calls="$HTTPERF_CALLS" --timeout=5 || true
+        record "$sc" "$s" "$rep" httperf "$out"
+        log "    $(grep -E '^Request rate:' "$out" || echo 'no result')"
+    done
+}
+
+# idle_memory_scenario server rep: RSS before and after opening IDLE_CONNECTIONS idle keep-alive connections.
+idle_memory_scenario() {
+    local s=$1 rep=$2 sc=idle5000 out="$RAW/idle5000-$1-rep$2.txt" before after ready i
+    curl -sf -o /dev/null --max-time 2 "$(url_of "$s" /plaintext)" || true
+    sleep "$SETTLE_SECONDS"
+    before=$(server_rss_kb)
+    log "  $sc: $IDLE_CONNECTIONS idle connections (idle_conns.py), RSS before: ${before} KB"
+    python3 "$BENCH_DIR/idle_conns.py" --port "${PORT[$s]}" --count "$IDLE_CONNECTIONS" --timeout 60 --hold 120 \
+        >"$out.client" 2>&1 &
+    TOOL_PID=$!
+    for ((i = 0; i < 700; i++)); do # at most 70 s: the client gives up after 60
+        ready=$(grep -m1 '^ready' "$out.client" || true)
+        [[ -n $ready ]] && break
+        kill -0 "$TOOL_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep "$SETTLE_SECONDS"
+    curl -sf -o /dev/null --max-time 2 "$(url_of "$s" /plaintext)" || true # a request after: the server is not stuck
+    after=$(server_rss_kb)
+    stop_pid "$TOOL_PID"
+    TOOL_PID=""
+    read -r _ opened failed <<<"${ready:-ready 0 $IDLE_CONNECTIONS}"
+    printf 'connections=%s\nopened=%s\nfailed=%s\nrss_before_kb=%s\nrss_after_kb=%s\nfailures=%s\n' \
+        "$IDLE_CONNECTIONS" "$opened" "$failed" "$before" "$after" \
+        "$(grep '^failed' "$out.client" | paste -sd ';' - || true)" >"$out"
+    record "$sc" "$s" "$rep" memory "$out"
+    if ((opened > 0)); then
+        log "    RSS after: ${after} KB: $(awk -v d=$((after - before)) -v n="$opened" 'BEGIN { printf "%.1f", d / n }') KB per connection, $failed failed"
+        ((failed == 0)) || log "    $(grep '^failed' "$out.client" | paste -sd ';' -)"
+    else
+        log "    no connection could be opened ($failed failed)"
     fi
+    sleep 1 # let the server close them before the next scenario
 }
 
 run_scenario() { # server rep scenario
-    local s=$1 rep=$2 sc=$3 url="http://$HOST:${PORT[$1]}/plaintext" out="$RAW/$3-$1-rep$2.txt"
-    local -a args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency)
+    local s=$1 rep=$2 sc=$3
+    SCRIPT_ARGS=()
     case $sc in
-        plaintext) ;;
-        pipelined16) args+=(-s "$PIPELINE_LUA") ;;
+        idle5000) idle_memory_scenario "$s" "$rep" ;;
+        plaintext) wrk_scenario "$s" "$rep" "$sc" 1 64 /plaintext ;;
+        pipelined16) SCRIPT_ARGS=(-- "$PIPELINE_DEPTH"); wrk_scenario "$s" "$rep" "$sc" 1 64 /plaintext -s "$BENCH_DIR/pipeline.lua" ;;
+        echo4k) SCRIPT_ARGS=(-- "$ECHO_BODY_BYTES"); wrk_scenario "$s" "$rep" "$sc" 1 64 /echo -s "$BENCH_DIR/post.lua" ;;
+        static10k) wrk_scenario "$s" "$rep" "$sc" 1 64 /static/10k.bin ;;
+        httperf13) httperf_scenario "$s" "$rep" "$sc" /plaintext ;;
+        httperf10k) httperf_scenario "$s" "$rep" "$sc" /body10k ;;
+        conns1000) wrk_scenario "$s" "$rep" "$sc" 2 1000 /plaintext ;;
+        conns4000) wrk_scenario "$s" "$rep" "$sc" 2 4000 /plaintext ;;
+        close) wrk_scenario "$s" "$rep" "$sc" 1 32 /plaintext -H "Connection: close" ;;
         *) die "unknown scenario $sc" ;;
     esac
-    args+=("$url")
-    [[ $sc == pipelined16 ]] && args+=(-- "$PIPELINE_DEPTH")
-    log "  $sc: wrk ${args[*]}"
-    run_wrk "$out" "${args[@]}"
-    printf '%s\t%s\t%s\t%s\n' "$sc" "$s" "$rep" "$out" >>"$MANIFEST"
-    grep -E '^Requests/sec:' "$out" | sed "s/^/[bench]     /" || log "    (no Requests/sec line; see $out)"
 }
 
-# ---- measure ---------------------------------------------------------------------------------
-log "duration ${DURATION}s, ${REPS} repetition(s), wrk -t$THREADS -c$CONNECTIONS, pipeline depth $PIPELINE_DEPTH, $(nproc) cores"
-for ((rep = 1; rep <= REPS; rep++)); do
-    for s in "${SERVERS[@]}"; do
-        log "repetition $rep/$REPS: $s"
-        start_server "$s" "$rep"
-        log "  warm-up: ${WARMUP_SECONDS}s"
-        run_wrk "$RAW/warmup-$s-rep$rep.txt" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" \
-            "http://$HOST:${PORT[$s]}/plaintext"
-        for sc in "${SCENARIOS[@]}"; do
-            run_scenario "$s" "$rep" "$sc"
-        done
-        stop_server
+# bench_server server rep: one server, every scenario, in one process lifetime.
+bench_server() {
+    local s=$1 rep=$2 sc reason
+    log "repetition $rep/$REPS: $s"
+    if ! start_server "$s" "$rep"; then
+        log "  $s did not start: $START_ERROR"
+        for sc in "${SCENARIOS[@]}"; do record "$sc" "$s" "$rep" na "server did not start: $START_ERROR"; done
+        return 0
+    fi
+    check_bodies "$s"
+    run_tool "$RAW/warmup-$s-rep$rep.txt" $((WARMUP_SECONDS + TOOL_GRACE)) \
+        wrk -t1 -c64 -d"${WARMUP_SECONDS}s" "$(url_of "$s" /plaintext)" || true
+    for sc in "${SCENARIOS[@]}"; do
+        reason=$(na_reason "$sc" "$s")
+        if [[ -z $reason ]] && ! server_alive; then reason="the server exited during an earlier scenario (log: $LOGS/$s-rep$rep.log)"; fi
+        if [[ -n $reason ]]; then
+            log "  $sc: n/a ($reason)"
+            record "$sc" "$s" "$rep" na "$reason"
+            continue
+        fi
+        run_scenario "$s" "$rep" "$sc"
     done
-done
-
-# ---- report ----------------------------------------------------------------------------------
-GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-python3 - "$MANIFEST" "$OUT/results.json" "$DURATION" "$REPS" "$THREADS" "$CONNECTIONS" "$PIPELINE_DEPTH" \
-    "$GIT_COMMIT" "$(nproc)" <<'PY'
-import datetime, json, re, sys
-
-manifest, out_json, duration, reps, threads, conns, depth, commit, cores = sys.argv[1:10]
-SERVERS = ["ActorHttp", "Kestrel"]
-SCENARIOS = ["plaintext", "pipelined16"]
-UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
-
-def to_ms(text):
-    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
-    return float(m.group(1)) * UNIT_MS[m.group(2)] if m else None
-
-def parse(path):
-    txt = open(path, encoding="utf-8", errors="replace").read()
-    r = {"rps": None, "p50_ms": None, "p99_ms": None, "requests": None,
-         "socket_errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0}, "non_2xx_3xx": 0}
-    if m := re.search(r"^Requests/sec:\s+([\d.]+)", txt, re.M):
-        r["rps"] = float(m.group(1))
-    for pct, key in (("50", "p50_ms"), ("99", "p99_ms")):
-        if m := re.search(rf"^\s+{pct}%\s+(\S+)", txt, re.M):
-            r[key] = to_ms(m.group(1))
-    if m := re.search(r"^\s+(\d+) requests in", txt, re.M):
-        r["requests"] = int(m.group(1))
-    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", txt):
-        r["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"), map(int, m.groups())))
-    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", txt):
-        r["non_2xx_3xx"] = int(m.group(1))
-    r["errors"] = sum(r["socket_errors"].values()) + r["non_2xx_3xx"]
-    r["ok"] = r["rps"] is not None
-    return r
-
-runs = []
-for line in open(manifest, encoding="utf-8"):
-    if not line.strip():
-        continue
-    sc, srv, rep, path = line.rstrip("\n").split("\t")
-    runs.append({"scenario": sc, "server": srv, "rep": int(rep), "raw": path, **parse(path)})
-
-scenarios = {}
-for sc in SCENARIOS:
-    entry = {}
-    for srv in SERVERS:
-        cands = [r for r in runs if r["scenario"] == sc and r["server"] == srv and r["ok"]]
-        entry[srv] = max(cands, key=lambda r: r["rps"]) if cands else None
-    a, k = entry.get("ActorHttp"), entry.get("Kestrel")
-    entry["ratio_actorhttp_over_kestrel"] = (
-        round(a["rps"] / k["rps"], 4) if a and k and k["rps"] else None)
-    scenarios[sc] = entry
-
-def fmt_lat(ms):
-    if ms is None: return "-"
-    if ms < 1: return f"{ms * 1000:.0f}us"
-    if ms < 1000: return f"{ms:.2f}ms"
-    return f"{ms / 1000:.2f}s"
-
-rows = [("scenario", "server", "req/s", "p50", "p99", "errors")]
-for sc in SCENARIOS:
-    for srv in SERVERS:
-        b = scenarios[sc][srv]
-        rows.append((sc, srv, f"{b['rps']:,.0f}", fmt_lat(b["p50_ms"]), fmt_lat(b["p99_ms"]), str(b["errors"]))
-                    if b else (sc, srv, "FAILED", "-", "-", "-"))
-widths = [max(len(r[i]) for r in rows) for i in range(6)]
-print()
-print(f"Best of {reps} repetition(s), {duration}s each, wrk -t{threads} -c{conns}, {cores} cores, 127.0.0.1")
-for i, row in enumerate(rows):
-    print(" | ".join(c.rjust(w) if j >= 2 else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths))))
-    if i == 0:
-        print("-+-".join("-" * w for w in widths))
-print()
-for sc in SCENARIOS:
-    ratio = scenarios[sc]["ratio_actorhttp_over_kestrel"]
-    print(f"{sc}: ActorHttp / Kestrel = {ratio:.2f}" if ratio is not None else f"{sc}: ActorHttp / Kestrel = n/a")
-
-result = {
-    "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    "git_commit": commit,
-    "config": {"duration_s": int(duration), "repetitions": int(reps), "threads": int(threads),
-               "connections": int(conns), "pipeline_depth": int(depth), "cores": int(cores),
-               "host": "127.0.0.1", "selection": "max req/s over repetitions"},
-    "scenarios": scenarios,
-    "runs": runs,
+    stop_server
 }
-with open(out_json, "w", encoding="utf-8") as f:
-    json.dump(result, f, indent=2)
-    f.write("\n")
-print(f"\nresults: {out_json}")
-failed = [f"{r['scenario']}/{r['server']}/rep{r['rep']}" for r in runs if not r["ok"]]
-if failed:
-    print("WARNING: wrk runs without a result: " + ", ".join(failed), file=sys.stderr)
-PY
+
+# ---- main ------------------------------------------------------------------------------------
+mkdir -p "$OUT"
+rm -rf "$RAW" "$LOGS" "$OUT/results.json" "$OUT/results.svg" # never leave a stale result behind a failed run
+mkdir -p "$RAW" "$LOGS"
+: >"$MANIFEST"
+
+install_tools
+raise_fd_limit
+build_servers
+write_www
+write_actorhttp_config
+log "build and setup: $((SECONDS - START_TIME)) s"
+
+load_average() { cut -d' ' -f1 /proc/loadavg; }
+
+# Other work on the machine takes CPU from the server and the load tool alike, and unevenly: say so.
+warn_if_busy() {
+    local load
+    load=$(load_average)
+    if awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > c / 2) }'; then
+        log "WARNING: load average $load on $(nproc) cores before measuring: other processes compete for the CPU," \
+            "so the figures (ratios included) are less reliable"
+    fi
+}
+
+warn_if_busy
+LOAD_BEFORE=$(load_average)
+log "${REPS} repetition(s), ${DURATION} s per wrk scenario, $(nproc) cores; servers: ${SERVERS[*]}"
+MEASURE_START=$SECONDS
+for ((rep = 1; rep <= REPS; rep++)); do
+    order=("${SERVERS[@]}")
+    if ((rep % 2 == 0)); then # every other repetition in reverse, so no server always runs first or last
+        for ((i = 0; i < ${#SERVERS[@]}; i++)); do order[i]=${SERVERS[${#SERVERS[@]} - 1 - i]}; done
+    fi
+    for s in "${order[@]}"; do bench_server "$s" "$rep"; done
+done
+log "measuring: $((SECONDS - MEASURE_START)) s"
+
+python3 "$BENCH_DIR/bench_report.py" --manifest "$MANIFEST" --out "$OUT" \
+    --meta "duration_s=$DURATION" "repetitions=$REPS" "warmup_s=$WARMUP_SECONDS" "cores=$(nproc)" \
+    "git_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "fd_limit=$FD_LIMIT" \
+    "loadavg_before=$LOAD_BEFORE" "loadavg_after=$(load_average)" "httperf_calls=$HTTPERF_CALLS" "stall_ms_per_call=$STALL_MS_PER_CALL" "idle_connections=$IDLE_CONNECTIONS" \
+    "servers=$(IFS=,; echo "${SERVERS[*]}")" "scenarios=$(IFS=,; echo "${SCENARIOS[*]}")" \
+    "dotnet=$(dotnet --version 2>/dev/null || echo unknown)" \
+    "nginx=$("$NGINX" -v 2>&1 | sed 's#.*nginx/##' || echo unknown)"
+log "total: $((SECONDS - START_TIME)) s"

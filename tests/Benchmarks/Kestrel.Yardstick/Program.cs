@@ -5,17 +5,25 @@
 //   GET  /health    -> 200 text/plain "OK"
 //   POST /echo      -> 200, the request body, with the request's Content-Type
 //                      (application/octet-stream when it has none)
+//   GET  /body10k   -> 200 text/plain, the bytes of WWW/body10k.txt, read once at start (with --www)
+//   GET  /static/*  -> files under WWW through ASP.NET Core's static file middleware (with --www)
 //   anything else   -> 404 (405 for a known path with the wrong method)
 //
-// Usage: dotnet Kestrel.Yardstick.dll [--port N]   (default 5080, binds 127.0.0.1 only)
+// Usage: dotnet Kestrel.Yardstick.dll [--port N] [--www DIR]   (default port 5080, binds 127.0.0.1 only)
 
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 var port = 5080;
+string? www = null;
 for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--port" && i + 1 < args.Length && int.TryParse(args[i + 1], out var p) && p is > 0 and < 65536)
+    if (args[i] == "--www" && i + 1 < args.Length && Directory.Exists(args[i + 1]))
+    {
+        www = Path.GetFullPath(args[i + 1]);
+        i++;
+    }
+    else if (args[i] == "--port" && i + 1 < args.Length && int.TryParse(args[i + 1], out var p) && p is > 0 and < 65536)
     {
         port = p;
         i++;
@@ -26,7 +34,7 @@ for (var i = 0; i < args.Length; i++)
     }
     else
     {
-        Console.Error.WriteLine($"usage: Kestrel.Yardstick [--port N]   (unknown or bad argument: {args[i]})");
+        Console.Error.WriteLine($"usage: Kestrel.Yardstick [--port N] [--www DIR]   (unknown or bad argument: {args[i]})");
         return 2;
     }
 }
@@ -45,12 +53,29 @@ builder.WebHost.ConfigureKestrel(o =>
 
 // Like the TechEmpower platform app: allocate the receive buffer up front rather than waiting for data first.
 // UnsafePreferInlineScheduling is left off: measured on this 2-core VM it cut pipelined throughput ~7x.
-builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
+// Backlog 4096 like ActorHttp's and nginx's in the benchmark: the 4,000-connection scenario opens them at once.
+builder.WebHost.UseSockets(o =>
+{
+    o.WaitForDataBeforeAllocatingBuffer = false;
+    o.Backlog = 4096;
+});
 
 var app = builder.Build();
 
+// The 10,000-byte body and the static files come from the directory run-bench.sh generates, so all servers
+// serve the same bytes.
+var body10k = www != null && File.Exists(Path.Combine(www, "body10k.txt")) ? File.ReadAllBytes(Path.Combine(www, "body10k.txt")) : null;
+if (www != null)
+{
+    app.UseStaticFiles(new StaticFileOptions
+    {
+        FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(www),
+        RequestPath = "/static",
+    });
+}
+
 // Raw terminal middleware writing pre-encoded bytes: no routing, no endpoint metadata.
-app.Run(static ctx =>
+app.Run(ctx =>
 {
     var req = ctx.Request;
     var path = req.Path.Value;
@@ -65,6 +90,11 @@ app.Run(static ctx =>
     {
         if (!HttpMethods.IsGet(req.Method) && !HttpMethods.IsHead(req.Method)) return MethodNotAllowed(res, "GET, HEAD");
         return WriteFixed(res, Payloads.Ok);
+    }
+    if (path == "/body10k" && body10k != null)
+    {
+        if (!HttpMethods.IsGet(req.Method) && !HttpMethods.IsHead(req.Method)) return MethodNotAllowed(res, "GET, HEAD");
+        return WriteFixed(res, body10k);
     }
     if (path == "/echo")
     {

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Tests of the benchmark report: tool-output parsers, best-of selection, targets, the chart.
+Run: python3 -m unittest discover -s tests/Benchmarks -p 'test_*.py'   (well under a second)"""
+import os
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_chart  # noqa: E402
+import bench_report  # noqa: E402
+
+WRK = """Running 6s test @ http://127.0.0.1:18080/plaintext
+  2 threads and 4000 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    91.15ms   50.00ms   1.99s    80.00%
+    Req/Sec    11.00k     2.00k   15.00k    70.00%
+  Latency Distribution
+     50%   91.15ms
+     75%  120.00ms
+     90%  200.00ms
+     99%    1.20s
+  132684 requests in 6.00s, 16.95MB read
+  Socket errors: connect 0, read 12, write 0, timeout 37
+  Non-2xx or 3xx responses: 5
+Requests/sec:  22114.00
+Transfer/sec:      2.82MB
+"""
+
+WRK_PIPELINED_OVERFLOW = """Running 2s test @ http://127.0.0.1:16080/plaintext
+  1 threads and 64 connections
+  Latency Distribution
+     50%    4.69ms
+     75%    7.04ms
+     90%    8.80ms
+     99%    0.00us
+  245547 requests in 2.00s, 36.06MB read
+Requests/sec: 122495.31
+"""
+
+HTTPERF = """httperf --timeout=5 --client=0/1 --server=127.0.0.1 --port=15080 --uri=/plaintext --num-conns=1 --num-calls=500
+Total: connections 1 requests 500 replies 500 test-duration 0.114 s
+Request rate: 4385.8 req/s (0.2 ms/req)
+Reply time [ms]: response 0.2 transfer 0.0
+Reply status: 1xx=0 2xx=498 3xx=0 4xx=2 5xx=0
+Errors: total 0 client-timo 0 socket-timo 0 connrefused 0 connreset 0
+"""
+
+HTTPERF_STALLED = """Total: connections 1 requests 500 replies 500 test-duration 20.512 s
+Request rate: 24.4 req/s (41.0 ms/req)
+Reply status: 1xx=0 2xx=500 3xx=0 4xx=0 5xx=0
+Errors: total 0 client-timo 0 socket-timo 0 connrefused 0 connreset 0
+"""
+
+
+class ParserTests(unittest.TestCase):
+    def test_wrk_rate_latency_and_every_kind_of_error(self):
+        r = bench_report.parse_wrk(WRK)
+        self.assertEqual(r["rps"], 22114.0)
+        self.assertAlmostEqual(r["p50_ms"], 91.15)
+        self.assertAlmostEqual(r["p99_ms"], 1200.0)
+        self.assertEqual(r["socket_errors"], {"connect": 0, "read": 12, "write": 0, "timeout": 37})
+        self.assertEqual((r["socket_error_count"], r["non_2xx_3xx"], r["errors"]), (49, 5, 54))
+        self.assertTrue(r["ok"])
+
+    def test_wrk_overflowed_p99_is_dropped_not_reported_as_zero(self):
+        r = bench_report.parse_wrk(WRK_PIPELINED_OVERFLOW)
+        self.assertAlmostEqual(r["p50_ms"], 4.69)
+        self.assertIsNone(r["p99_ms"])
+        self.assertEqual(r["errors"], 0)
+
+    def test_wrk_without_result_is_not_ok(self):
+        r = bench_report.parse_wrk("unable to connect to 127.0.0.1:18080 Connection refused\n")
+        self.assertFalse(r["ok"])
+        self.assertIn("no result", r["reason"])
+
+    def test_httperf_rate_mean_time_and_non_2xx_as_errors(self):
+        r = bench_report.parse_httperf(HTTPERF, calls=500, stall_ms_per_call=40)
+        self.assertEqual(r["rps"], 4385.8)
+        self.assertAlmostEqual(r["mean_reply_ms"], 0.228)
+        self.assertEqual(r["errors"], 2)
+        self.assertFalse(r["stalled"])
+
+    def test_httperf_40ms_per_call_is_a_stall(self):
+        r = bench_report.parse_httperf(HTTPERF_STALLED, calls=500, stall_ms_per_call=40)
+        self.assertTrue(r["stalled"])
+        self.assertTrue(r["ok"])
+
+    def test_memory_per_connection(self):
+        r = bench_report.parse_memory("connections=5000\nopened=4000\nfailed=1000\nrss_before_kb=1000\n"
+                                      "rss_after_kb=17000\nfailures=failed 1000: connect: Connection refused\n")
+        self.assertEqual(r["kb_per_conn"], 4.0)
+        self.assertEqual(r["errors"], 1000)
+        self.assertIn("refused", r["failures"])
+
+
+class ReportTests(unittest.TestCase):
+    def write(self, name, text):
+        path = os.path.join(self.dir.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def wrk(self, rps, socket_errors=0):
+        return (f"  Latency Distribution\n     50%    1.00ms\n     99%    2.00ms\n  1000 requests in 1.00s\n"
+                f"  Socket errors: connect 0, read {socket_errors}, write 0, timeout 0\nRequests/sec: {rps}\n")
+
+    def report(self, lines):
+        manifest = self.write("manifest.tsv", "".join("\t".join(map(str, line)) + "\n" for line in lines))
+        meta = {"servers": "ActorHttp,Kestrel,nginx", "scenarios": "plaintext,conns1000,echo4k"}
+        return bench_report.aggregate(bench_report.read_manifest(manifest, meta), meta)[0]
+
+    def test_best_repetition_ratio_and_target(self):
+        s = self.report([
+            ("plaintext", "ActorHttp", 1, "wrk", self.write("a1", self.wrk(100))),
+            ("plaintext", "ActorHttp", 2, "wrk", self.write("a2", self.wrk(120))),
+            ("plaintext", "Kestrel", 1, "wrk", self.write("k1", self.wrk(100))),
+            ("plaintext", "nginx", 1, "na", "server did not start"),
+        ])["plaintext"]
+        self.assertEqual(s["servers"]["ActorHttp"]["best"]["rps"], 120)
+        self.assertEqual(s["ratio_vs_kestrel"], 1.2)
+        self.assertIsNone(s["ratio_vs_nginx"])
+        self.assertTrue(s["met"])  # 1.2 >= 1.1
+        self.assertEqual(s["servers"]["nginx"]["reason"], "server did not start")
+
+    def test_a_socket_error_in_any_repetition_misses_the_target(self):
+        s = self.report([
+            ("conns1000", "ActorHttp", 1, "wrk", self.write("a1", self.wrk(200))),
+            ("conns1000", "ActorHttp", 2, "wrk", self.write("a2", self.wrk(150, socket_errors=3))),
+            ("conns1000", "Kestrel", 1, "wrk", self.write("k1", self.wrk(100))),
+        ])["conns1000"]
+        self.assertFalse(s["met"])
+        self.assertIn("3 socket errors", s["target_detail"])
+
+    def test_scenario_without_a_yardstick_result_is_not_judged(self):
+        s = self.report([("plaintext", "ActorHttp", 1, "wrk", self.write("a1", self.wrk(100))),
+                         ("plaintext", "Kestrel", 1, "na", "port in use")])["plaintext"]
+        self.assertIsNone(s["met"])
+        self.assertEqual(s["target_detail"], "no Kestrel result")
+
+    def test_chart_is_well_formed_svg_naming_every_scenario(self):
+        scenarios = self.report([
+            ("plaintext", "ActorHttp", 1, "wrk", self.write("a1", self.wrk(100))),
+            ("plaintext", "Kestrel", 1, "wrk", self.write("k1", self.wrk(90))),
+            ("echo4k", "nginx", 1, "na", "stock nginx has no echo module"),
+        ])
+        svg = bench_chart.render({"servers": ["ActorHttp", "Kestrel", "nginx"], "scenarios": scenarios, "meta": {}})
+        root = ET.fromstring(svg)
+        texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+        for expected in ("plaintext", "conns1000", "echo4k", "met", "no echo module"):
+            self.assertIn(expected, texts)
+
+
+if __name__ == "__main__":
+    unittest.main()
