@@ -115,8 +115,9 @@ public sealed class RouteConfigTests
     [Fact]
     public void Reads_the_standalone_routes()
     {
-        var routes = RouteConfig.Load(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(RepoRoot(), "hocon", "standalone.conf"))));
-        Assert.Equal(["index", "plaintext", "echo", "health", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        var config = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(RepoRoot(), "hocon", "standalone.conf")));
+        var routes = RouteConfig.Load(config, ActorHttp.Cluster.ClusterRouteHandlers.Create(config)); // counters are sharded
+        Assert.Equal(["index", "plaintext", "echo", "health", "counters", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
     }
 
