@@ -173,6 +173,29 @@ public sealed class ShardedRouteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_copy_of_a_request_the_entity_has_received_is_dropped()
+    {
+        // What the route handler sends again when an answer is late (resend-after): same sender, same correlation id.
+        var clusterHttp = ClusterHttp.Get(Node.System);
+        var region = await clusterHttp.ShardRegionAsync(clusterHttp.Entities.Single(e => e.TypeName == "counters"));
+        var inbox = Akka.Actor.Inbox.Create(Node.System);
+        var post = new HttpRequest
+        {
+            Method = HttpMethods.Post, Target = "/counters/once", Path = "/counters/once",
+            RouteValues = new Dictionary<string, string> { ["id"] = "once" },
+        };
+        inbox.Send(region, new EntityRequest("once", 1, post));
+        inbox.Send(region, new EntityRequest("once", 1, post));
+        inbox.Send(region, new EntityRequest("once", 2, post));
+        var first = Assert.IsType<EntityResponse>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(5)));
+        var second = Assert.IsType<EntityResponse>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal([(1L, "{\"id\":\"once\",\"value\":1}"), (2L, "{\"id\":\"once\",\"value\":2}")],
+            new[] { first, second }.Select(r => (r.CorrelationId, r.Response.BodyAsString())));
+        await Assert.ThrowsAsync<TimeoutException>(() => inbox.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal("{\"id\":\"once\",\"value\":2}", (await SendAsync(HttpMethod.Get, "/counters/once")).Body);
+    }
+
+    [Fact]
     public void A_template_without_the_id_parameter_is_refused_in_code()
     {
         var e = Assert.Throws<ArgumentException>(() => new Routes().MapSharded([HttpMethods.Get], "/counters/{name}", new ShardedEntity("c", CounterEntity.Props())));
