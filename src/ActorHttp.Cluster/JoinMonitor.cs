@@ -19,9 +19,11 @@ internal sealed class JoinMonitor : ReceiveActor, IWithTimers
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DateTime _started = DateTime.UtcNow;
+    private readonly TimeSpan _interval;
 
     public JoinMonitor(IReadOnlyList<Address> seeds, TimeSpan interval)
     {
+        _interval = interval;
         Receive<Check>(_ =>
         {
             if (_cluster.SelfMember.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
@@ -44,10 +46,7 @@ internal sealed class JoinMonitor : ReceiveActor, IWithTimers
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
-        _interval = interval;
     }
-
-    private readonly TimeSpan _interval;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
