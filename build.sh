@@ -78,7 +78,7 @@ do_test() {
 
   local rc=0
   dotnet test "$SLN" -c Release --no-build \
-    --logger "trx;LogFileName=results.trx" \
+    --logger trx \
     --logger "console;verbosity=normal" \
     --results-directory "$RESULTS_DIR" \
     --blame-hang-timeout 5m \
