@@ -34,6 +34,7 @@ public abstract class HttpHandlerActor : UntypedActor
     /// <summary>Handles one request; reply with <see cref="Respond"/>.</summary>
     protected abstract void OnRequest(HttpRequest request);
 
+
     /// <summary>Handles anything that is not a request; unhandled by default.</summary>
     protected virtual void OnOtherMessage(object message) => Unhandled(message);
 
@@ -42,10 +43,12 @@ public abstract class HttpHandlerActor : UntypedActor
 
     /// <summary>
     /// Answers the current request with <paramref name="head"/> and a body streamed from <paramref name="body"/>,
-    /// paced by the client (a child actor runs the stream; see <see cref="ResponseStreams"/>).
+    /// paced by the client (see <see cref="ResponseStreams"/>). The stream runs in an actor of its own, not a child of
+    /// this one: a restart of this handler after another request failed must not cut it off (Akka restarts or stops
+    /// the children of a restarting actor).
     /// </summary>
     protected void RespondWithStream(HttpResponse head, IAsyncEnumerable<ByteString> body) =>
-        ResponseStreams.Start(Context, Sender, head, body);
+        ResponseStreams.Start(Context.System, Sender, head, body);
 
     /// <summary>
     /// Answers the current request with <paramref name="head"/> and <paramref name="length"/> bytes (or all) of

@@ -15,9 +15,10 @@ public static class ResponseStreams
     public const int DefaultChunkSize = 64 * 1024;
 
     /// <summary>
-    /// Starts a child of <paramref name="context"/> that sends <paramref name="head"/> (marked streamed) to
-    /// <paramref name="client"/>, then the pieces of <paramref name="body"/>. The child stops when the body ends or
-    /// the connection cancels; the enumerator is disposed either way.
+    /// Starts an actor (in <paramref name="context"/>: the actor system, or an actor's context for a child) that sends
+    /// <paramref name="head"/> (marked streamed) to <paramref name="client"/>, then the pieces of <paramref name="body"/>.
+    /// It stops when the body ends or the connection cancels; the enumerator is disposed either way. Prefer the system:
+    /// a child would be restarted or stopped with its parent, cutting the stream off.
     /// </summary>
     public static IActorRef Start(IActorRefFactory context, IActorRef client, HttpResponse head, IAsyncEnumerable<ByteString> body) =>
         context.ActorOf(Props(client, head, body));
@@ -70,7 +71,7 @@ internal sealed class ResponseStreamProducer : UntypedActor
     private readonly IAsyncEnumerator<ByteString> _source;
     private Task? _fetch;
     private ByteString? _ready;
-    private bool _awaitingAck, _sourceDone;
+    private bool _awaitingAck, _sourceDone, _ended;
 
     public ResponseStreamProducer(IActorRef client, HttpResponse head, IAsyncEnumerable<ByteString> body)
     {
@@ -88,6 +89,9 @@ internal sealed class ResponseStreamProducer : UntypedActor
 
     protected override void PostStop()
     {
+        // Stopped without End (abandoned, or its parent stopped): a failure tells the connection to cut the body short
+        // and a per-request wrapper that the exchange is over.
+        if (!_ended) _client.Tell(new Status.Failure(new InvalidOperationException("the response stream was stopped before its end")), Self);
         // Dispose only once no MoveNextAsync is running (async iterators forbid disposing in the middle of one).
         var source = _source;
         if (_fetch is { IsCompleted: false } fetch) fetch.ContinueWith(_ => source.DisposeAsync().AsTask(), TaskScheduler.Default);
@@ -114,12 +118,11 @@ internal sealed class ResponseStreamProducer : UntypedActor
                 Advance();
                 break;
             case ResponseStream.Cancelled:
-                // End lets a per-request wrapper know the exchange is over; the connection ignores it.
-                _client.Tell(ResponseStream.End.Instance, Self);
-                Context.Stop(Self);
+                End(); // lets a per-request wrapper know the exchange is over; the connection ignores it
                 break;
             case Status.Failure failure:
-                _client.Tell(failure, Self); // after the head: the connection aborts, the client sees a truncated body
+                _ended = true;
+                _client.Tell(failure, Self); // after the head: the connection truncates the body
                 Context.Stop(Self);
                 break;
             case ReceiveTimeout:
@@ -142,11 +145,17 @@ internal sealed class ResponseStreamProducer : UntypedActor
         }
         if (_sourceDone && _ready == null)
         {
-            _client.Tell(ResponseStream.End.Instance, Self);
-            Context.Stop(Self);
+            End();
             return;
         }
         if (_ready == null && _fetch == null && !_sourceDone) Fetch();
+    }
+
+    private void End()
+    {
+        _ended = true;
+        _client.Tell(ResponseStream.End.Instance, Self);
+        Context.Stop(Self);
     }
 
     private void Fetch()

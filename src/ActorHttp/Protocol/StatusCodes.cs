@@ -6,6 +6,8 @@ public static class StatusCodes
     public const int Continue = 100;
     public const int Ok = 200;
     public const int NoContent = 204;
+    public const int PartialContent = 206;
+    public const int MovedPermanently = 301;
     public const int NotModified = 304;
     public const int BadRequest = 400;
     public const int NotFound = 404;
@@ -13,6 +15,7 @@ public static class StatusCodes
     public const int RequestTimeout = 408;
     public const int PayloadTooLarge = 413;
     public const int UriTooLong = 414;
+    public const int RangeNotSatisfiable = 416;
     public const int ExpectationFailed = 417;
     public const int RequestHeaderFieldsTooLarge = 431;
     public const int InternalServerError = 500;

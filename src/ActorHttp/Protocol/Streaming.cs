@@ -10,8 +10,9 @@ namespace ActorHttp.Protocol;
 /// about two chunks of a stream, however slowly the client reads, and the producer is paced by the client.
 /// <para>
 /// The first chunk may follow the head without waiting. <see cref="End"/> needs no Ack before it. After
-/// <see cref="Cancelled"/> (the client went away, the request was HEAD, or the status allows no body) stop producing;
-/// further chunks are answered with Cancelled again. A <c>Status.Failure</c> after the head aborts the connection: the
+/// <see cref="Cancelled"/> (the client went away, the request was HEAD, or the status allows no body) send End and stop
+/// producing (End tells a per-request handler's wrapper that the exchange is over, so its actor is stopped); further
+/// chunks are answered with Cancelled again. A producer that sends chunks without waiting for Acks is cancelled. A <c>Status.Failure</c> after the head aborts the connection: the
 /// client sees a truncated body, which is all HTTP/1.1 can say once the head is out.
 /// </para>
 /// <para>
@@ -34,15 +35,18 @@ public static class ResponseStream
         private End() { }
     }
 
-    /// <summary>Connection → producer: the previous chunk went out; send the next.</summary>
-    public sealed class Ack
+    /// <summary>
+    /// Connection → producer: the previous chunk went out; send the next. (The last one's Ack may reach a producer that
+    /// has already stopped: not worth a dead-letter log line.)
+    /// </summary>
+    public sealed class Ack : Akka.Event.IDeadLetterSuppression
     {
         public static readonly Ack Instance = new();
         private Ack() { }
     }
 
-    /// <summary>Connection → producer: nothing more will be sent; stop producing.</summary>
-    public sealed class Cancelled
+    /// <summary>Connection → producer: nothing more will be sent; stop producing, and answer with <see cref="End"/>.</summary>
+    public sealed class Cancelled : Akka.Event.IDeadLetterSuppression
     {
         public static readonly Cancelled Instance = new();
         private Cancelled() { }

@@ -28,6 +28,9 @@ public sealed class PathTemplate
     /// <summary>Literal segments count for more: <c>/a/b</c> is tried before <c>/a/{x}</c>, a catch-all last.</summary>
     internal int Specificity => (_catchAll ? 0 : 1_000_000) + _parameters.Count(p => p == null) * 1000 + _segments.Length;
 
+    /// <summary>The name of the final <c>{*name}</c> parameter, or null when the template has none.</summary>
+    public string? CatchAllParameter => _catchAll ? _parameters[^1] : null;
+
     /// <summary>The names of the template's parameters.</summary>
     public IEnumerable<string> ParameterNames => _parameters.OfType<string>();
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using ActorHttp.Handlers;
+using ActorHttp.Handlers.StaticFiles;
 using ActorHttp.Protocol;
 
 namespace ActorHttp.Routing;
@@ -31,6 +32,8 @@ public static class RouteConfig
         foreach (var name in section.Root.GetObject().Items.Keys)
         {
             var key = $"actor-http.routes.{name}";
+            // `name = null` removes a route (one a file defines, from --set); Akka's GetConfig would fail on it.
+            if (section.GetValue(name) is not { } value || (!value.IsObject() && value.GetString() == null)) continue;
             try
             {
                 routes = LoadOne(routes, name, section.GetConfig(name), key, extraHandlers);
@@ -50,7 +53,7 @@ public static class RouteConfig
         var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
         IList<string> methods = route.HasPath("methods") ? route.GetStringList("methods")
             : route.HasPath("method") ? [route.GetString("method")] : [HttpMethods.Get];
-        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health or a type name)");
+        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health, metrics, sleep, static or a type name)");
         var props = extraHandlers != null && extraHandlers.TryGetValue(handler, out var factory) ? factory(route, key) : handler switch
         {
             "text" => TextHandler.Props(
@@ -62,6 +65,7 @@ public static class RouteConfig
             "health" => HealthHandler.Props(),
             "metrics" => MetricsHandler.Props(),
             "sleep" => SleepHandler.Props(route.GetTimeSpan("delay", TimeSpan.FromSeconds(1)), route.GetTimeSpan("max-delay", TimeSpan.FromSeconds(10))),
+            "static" => StaticFileHandler.Props(StaticFileSettings.FromConfig(route, key, PathTemplate.Parse(path).CatchAllParameter)),
             _ => PropsOfType(handler, route, key),
         };
         var dispatcher = route.GetString("dispatcher", "");

@@ -9,6 +9,13 @@ internal sealed class WriteAck : Tcp.Event
     private WriteAck() { }
 }
 
+/// <summary>Sent by a connection to itself: the write it held back for replies on their way is due now.</summary>
+internal sealed class WriteDeferred
+{
+    public static readonly WriteDeferred Instance = new();
+    private WriteDeferred() { }
+}
+
 /// <summary>Timer message: check the connection's deadlines.</summary>
 internal sealed class CheckTimeouts
 {

@@ -53,8 +53,17 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     /// <summary>The state of a streamed request body.</summary>
     private enum UploadState : byte { None, Streaming, Completed, Failed, Abandoned }
 
+    /// <summary>
+    /// Exchanges a connection has room for at first; the ring doubles when pipelining needs more (the pipelining limit,
+    /// interim 100 Continue entries and an error answer bound it). Small, because most connections are idle.
+    /// </summary>
+    private const int InitialExchanges = 2;
+
     /// <summary>Bytes of a streamed request body held for its handler before the socket stops being read.</summary>
     private const int UploadWindow = 64 * 1024;
+
+    /// <summary>Chunks (and the End) a stream may have queued here; the protocol needs two at most (one per Ack, then End).</summary>
+    private const int MaxQueuedStreamItems = 8;
 
     private const string TimerKey = "timeouts";
 
@@ -69,12 +78,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private readonly IActorRefProvider _provider;
 
     // Input not yet consumed by the parser. Append-only: parsed requests refer to this array, so bytes before
-    // _inputEnd are never written again; a full array is replaced, never reused.
+    // _inputEnd are never written again; a full array is replaced, never reused. When idle, a read is parsed in the
+    // array it arrived in (borrowed: never written at all).
     private byte[]? _input;
     private int _inputStart, _inputEnd;
+    private bool _inputBorrowed;
 
     // Exchanges in request order (a ring); _headSequence is the sequence number of the oldest.
-    private readonly Exchange[] _exchanges;
+    private Exchange[] _exchanges = new Exchange[InitialExchanges];
     private int _head, _count;
     private long _nextSequence, _headSequence;
 
@@ -94,7 +105,13 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private readonly Queue<ByteString> _uploadParts = new();
     private int _uploadBuffered;
     private RequestBodyStream.Failed? _uploadFailure;
+    private long _uploadBytes, _uploadPausedMs, _uploadPausedAt; // for the body deadline: bytes received, time the handler held it up
 
+    private bool _aborted; // stopping: nothing more is written
+
+    /// <summary>Whether the pending output waits for replies still on their way (see <see cref="Flush"/>).</summary>
+    private enum WriteDeferral : byte { None, Scheduled, Expired }
+    private WriteDeferral _writeDeferral;
     private bool _readingSuspended, _stopParsing, _closeAfterWrite, _peerClosed, _draining, _pastDeadline, _processing, _transportClosed;
     private long _lastWriteLength;
     private int _requestsCompleted;
@@ -113,8 +130,6 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _rejectOverCapacity = rejectOverCapacity;
         _parser = new HttpRequestParser(settings.Parsing) { RemoteAddress = remote };
         _remote = remote;
-        // Room for the limit plus interim 100 Continue entries and a final error or timeout answer.
-        _exchanges = new Exchange[settings.PipeliningLimit * 2 + 4];
         _provider = ((IInternalActorRef)Self).Provider;
     }
 
@@ -174,8 +189,11 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case Tcp.Received received:
                 OnReceived(received.Data);
                 break;
+            case ResponseSlot slot:
+                OnReply(slot.Sequence, slot.FirstMessage);
+                break;
             case HandlerReply reply:
-                OnReply(reply);
+                OnReply(reply.Sequence, reply.Message);
                 break;
             case WriteAck:
                 _inFlight.Release();
@@ -185,6 +203,10 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 break;
             case CheckTimeouts:
                 OnCheckTimeouts();
+                break;
+            case WriteDeferred:
+                _writeDeferral = WriteDeferral.Expired; // the batch gathered what there was: write it now
+                Flush();
                 break;
             case DrainConnection:
                 OnDrain();
@@ -230,12 +252,21 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private void Append(ByteString data)
     {
         var count = data.Count;
+        if (_input == null && ReceivedBytes.TryGetSegment(data, out var segment))
+        {
+            _input = segment.Array;
+            _inputStart = segment.Offset;
+            _inputEnd = segment.Offset + count;
+            _inputBorrowed = true;
+            return;
+        }
         if (_input == null)
         {
             _input = new byte[count];
             _inputStart = _inputEnd = 0;
+            _inputBorrowed = false;
         }
-        else if (_input.Length - _inputEnd < count)
+        else if (_inputBorrowed || _input.Length - _inputEnd < count)
         {
             var unconsumed = _inputEnd - _inputStart;
             var grown = new byte[Math.Max(unconsumed + count, Math.Min(2 * _input.Length, unconsumed + count + 64 * 1024))];
@@ -243,6 +274,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             _input = grown;
             _inputStart = 0;
             _inputEnd = unconsumed;
+            _inputBorrowed = false;
         }
         data.CopyTo(_input, _inputEnd, count);
         _inputEnd += count;
@@ -259,15 +291,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         var wasInProgress = _parser.InProgress;
         var wasReadingBody = _parser.ReadingBody;
         var completedBefore = _requestsCompleted;
-        var partsReceived = false;
         var needMoreData = true;
         try
         {
             while (!_stopParsing && _input != null && _inputStart < _inputEnd)
             {
-                // A streamed body goes on being parsed past the pipelining limit (its handler may be waiting for it).
-                if ((Outstanding >= _settings.PipeliningLimit && _upload != UploadState.Streaming) || UploadPaused)
+                if (!MayParse)
                 {
+                    if (UploadPaused && _uploadPausedAt == 0) _uploadPausedAt = Now;
                     SetReading(suspended: true);
                     needMoreData = false;
                     break;
@@ -282,7 +313,6 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                         Dispatch(_parser.Request);
                         break;
                     case ParseStatus.BodyPart:
-                        partsReceived = true;
                         OnUploadPart(_parser.BodyPart, _parser.BodyPartIsLast);
                         break;
                     case ParseStatus.ContinueExpected:
@@ -298,12 +328,11 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             }
             if (_input != null && _inputStart == _inputEnd) _input = null; // hold nothing while idle
 
-            // The clocks of the request now being read start when its first (or its body's first) byte was processed;
-            // a streamed body's clock restarts with every part, so a long upload that keeps moving is not cut off.
+            // The clocks of the request now being read start when its first (or its body's first) byte was processed.
             var now = Now;
             var completedSome = _requestsCompleted != completedBefore;
             if (_parser.InProgress && (!wasInProgress || completedSome)) _requestStartedAt = now;
-            if (_parser.ReadingBody && (!wasReadingBody || completedSome || partsReceived)) _bodyStartedAt = now;
+            if (_parser.ReadingBody && (!wasReadingBody || completedSome)) _bodyStartedAt = now;
 
             // After the client's FIN, once every complete request is parsed, what is left can never complete.
             if (_peerClosed && needMoreData && !_stopParsing)
@@ -363,6 +392,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             _uploadSequence = sequence;
             _uploadKeepAlive = keepAlive;
             _uploadFailure = null;
+            _uploadBytes = _uploadPausedMs = _uploadPausedAt = 0;
         }
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
         decision.Handler?.Tell(decision.Request, new ResponseSlot(Self, _provider, sequence));
@@ -371,6 +401,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private long Enqueue(HttpProtocol protocol, bool isHead, bool keepAlive, HttpResponse? response)
     {
         if (_count == 0) _headSequence = _nextSequence;
+        if (_count == _exchanges.Length) GrowExchanges();
         var sequence = _nextSequence++;
         var now = Now;
         ref var exchange = ref _exchanges[(_head + _count) % _exchanges.Length];
@@ -388,49 +419,80 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         return sequence;
     }
 
+    /// <summary>Doubles the ring, oldest exchange first. (No ref to an exchange is held across an Enqueue.)</summary>
+    private void GrowExchanges()
+    {
+        var grown = new Exchange[_exchanges.Length * 2];
+        for (var i = 0; i < _count; i++) grown[i] = _exchanges[(_head + i) % _exchanges.Length];
+        _exchanges = grown;
+        _head = 0;
+    }
+
     private void EnqueueContinue()
     {
         Enqueue(HttpProtocol.Http11, isHead: false, keepAlive: true, response: null);
         _exchanges[(_head + _count - 1) % _exchanges.Length].IsContinue = true;
     }
 
-    private void OnReply(HandlerReply reply)
+    private void OnReply(long sequence, object message)
     {
-        if (reply.Message is RequestBodyStream.Read)
+        if (message is RequestBodyStream.Read)
         {
-            OnUploadRead(reply.Sequence);
+            OnUploadRead(sequence);
             return;
         }
-        var index = IndexOf(reply.Sequence);
+        var index = IndexOf(sequence);
         if (index < 0)
         {
-            if (_settings.LogRequests) _log.Debug("dropped late reply to #{0}", reply.Sequence);
-            CancelIfStream(reply.Message);
+            if (_settings.LogRequests) _log.Debug("dropped late reply to #{0}", sequence);
+            CancelIfStream(message);
             return;
         }
         ref var exchange = ref _exchanges[index];
         if (exchange.IsContinue) return;
         if (exchange.Response is { Streamed: true } && exchange.Producer != null
-            && reply.Message is ResponseStream.Chunk or ResponseStream.End or Status.Failure)
+            && message is ResponseStream.Chunk or ResponseStream.End or Status.Failure)
         {
             exchange.Producer = Sender; // whoever sends the chunks gets the acks
-            (exchange.StreamItems ??= new Queue<object>()).Enqueue(reply.Message);
+            var item = message;
+            var items = exchange.StreamItems ??= new Queue<object>();
+            if (items.Count >= MaxQueuedStreamItems)
+            {
+                // One chunk per Ack is the protocol; a producer that floods would make this connection hold it all.
+                Sender.Tell(ResponseStream.Cancelled.Instance);
+                item = new Status.Failure(new InvalidOperationException("the producer sent chunks without waiting for Acks"));
+            }
+            if (item is Status.Failure failure && !exchange.HeadRendered)
+            {
+                // Nothing of the stream is out yet: the client can still get a proper 500.
+                exchange.Response = LogFailure(failure.Cause);
+                exchange.Producer = null;
+                exchange.StreamItems = null;
+            }
+            else items.Enqueue(item);
             if (index == _head) Flush();
             return;
         }
         if (exchange.Response != null)
         {
-            CancelIfStream(reply.Message); // already timed out, or a second reply
+            CancelIfStream(message); // already timed out, or a second reply
             return;
         }
-        exchange.Response = reply.Message switch
+        exchange.Response = message switch
         {
             HttpResponse response => response,
             Status.Failure failure => LogFailure(failure.Cause),
-            _ => LogUnexpected(reply.Message),
+            _ => LogUnexpected(message),
         };
         if (exchange.Response.Streamed) exchange.Producer = Sender;
         Flush();
+    }
+
+    /// <summary>A reply while closing: a Read learns the body's settled outcome, a stream is told to stop.</summary>
+    private void OnLateReply(long sequence, object message)
+    {
+        if (message is RequestBodyStream.Read) OnUploadRead(sequence);
+        else CancelIfStream(message);
     }
 
     /// <summary>A stream's head or chunk that can no longer be sent: its producer is told to stop.</summary>
@@ -448,8 +510,22 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
     // ------------------------------------------------------------------ streamed request body
 
-    /// <summary>True while the handler of a streamed body has a full window of it unread: the socket is not read.</summary>
-    private bool UploadPaused => _upload == UploadState.Streaming && _uploadBuffered >= UploadWindow;
+    /// <summary>
+    /// True while more input may be parsed: fewer requests outstanding than the pipelining limit (a streamed body goes
+    /// on being parsed past it: its handler may be waiting for it), and no streamed body waiting for its handler.
+    /// </summary>
+    private bool MayParse => (Outstanding < _settings.PipeliningLimit || _upload == UploadState.Streaming) && !UploadPaused;
+
+    /// <summary>
+    /// True while a streamed body's handler has a full window of it unread, or has not yet read the end of a body that
+    /// is all parsed (what follows must not be parsed before the body's parts are out of the way): the socket is not read.
+    /// </summary>
+    private bool UploadPaused => _upload switch
+    {
+        UploadState.Streaming => _uploadBuffered >= UploadWindow,
+        UploadState.Completed => _uploadParts.Count > 0,
+        _ => false,
+    };
 
     private void OnUploadPart(ByteString part, bool last)
     {
@@ -458,10 +534,12 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         {
             _uploadParts.Enqueue(part);
             _uploadBuffered += part.Count;
+            _uploadBytes += part.Count;
         }
         if (last)
         {
             _upload = UploadState.Completed;
+            _requestsCompleted++; // what follows is a new request: its clocks start afresh
             if (!_uploadKeepAlive) _stopParsing = true;
         }
         DeliverUpload();
@@ -489,7 +567,12 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             _exchanges[index].Deadline = Now + (long)_settings.ResponseTimeout.TotalMilliseconds; // the handler is working
         var wasPaused = UploadPaused;
         DeliverUpload();
-        if (wasPaused && !UploadPaused) Flush(); // resumes reading
+        if (wasPaused && !UploadPaused)
+        {
+            if (_uploadPausedAt != 0) _uploadPausedMs += Now - _uploadPausedAt; // the client is not to blame for it
+            _uploadPausedAt = 0;
+            Flush(); // resumes reading
+        }
     }
 
     /// <summary>Answers a pending Read with the next part, or with Completed once the body is all read.</summary>
@@ -525,19 +608,28 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         var index = IndexOf(_uploadSequence);
         if (index >= 0 && _exchanges[index].Response == null)
             _exchanges[index].Response = HttpResponse.Error(status, reason) with { CloseConnection = true };
+        // An answer already given closes the connection after it (EndUploadOf): nothing more will be parsed.
     }
 
-    /// <summary>The response to a streamed body's request goes out before the body was read: the rest is never read.</summary>
-    private bool AbandonUploadOf(long sequence)
+    /// <summary>
+    /// The response to a streamed body's request is going out, so the body is of no more use: parts the handler did
+    /// not read are dropped (never handed to a later request), and a body not yet all received is never read, so the
+    /// connection must close after this response (returns true). A body that failed closes the connection too.
+    /// </summary>
+    private bool EndUploadOf(long sequence)
     {
-        if (sequence != _uploadSequence || _upload != UploadState.Streaming) return false;
-        _upload = UploadState.Abandoned;
+        if (sequence != _uploadSequence) return false;
+        var close = _upload is UploadState.Streaming or UploadState.Failed;
+        if (_upload is UploadState.Streaming or UploadState.Completed)
+        {
+            _upload = close ? UploadState.Abandoned : UploadState.None;
+            _uploadReader?.Tell(new RequestBodyStream.Failed(StatusCodes.InternalServerError, "the response was already sent"));
+        }
         _uploadParts.Clear();
         _uploadBuffered = 0;
-        _stopParsing = true;
-        _uploadReader?.Tell(new RequestBodyStream.Failed(StatusCodes.InternalServerError, "the response was already sent"));
         _uploadReader = null;
-        return true;
+        if (close) _stopParsing = true;
+        return close;
     }
 
     private HttpResponse LogFailure(Exception cause)
@@ -569,7 +661,11 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             if (exchange.HeadRendered || RenderHead(ref exchange, response))
             {
                 // A streamed body in progress: render what its producer sent; later exchanges wait until it ends.
-                if (!RenderStreamItems(ref exchange)) return; // the connection is being aborted
+                if (!RenderStreamItems(ref exchange))
+                {
+                    if (_aborted) return;
+                    break; // truncated: what is pending goes out, then the connection closes
+                }
                 if (exchange.Producer != null) break;
                 FinishStream(ref exchange);
             }
@@ -582,14 +678,25 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
 
         if (!_awaitingAck)
         {
-            if (!_pending.IsEmpty) StartWrite();
+            if (!_pending.IsEmpty)
+            {
+                // Replies to pipelined requests arrive one message at a time. While the next one is still awaited, the
+                // write waits one turn of the mailbox (a message to self), so replies already on their way join it:
+                // one write for a pipelined batch rather than one for its first response and one for the rest.
+                if (_writeDeferral == WriteDeferral.None && NextReplyAwaited)
+                {
+                    _writeDeferral = WriteDeferral.Scheduled;
+                    Self.Tell(WriteDeferred.Instance);
+                }
+                else if (_writeDeferral != WriteDeferral.Scheduled) StartWrite();
+            }
             else if (_closeAfterWrite || (_count == 0 && ((_peerClosed && _stopParsing) || (_draining && !_parser.InProgress))))
             {
                 BeginClosing();
                 return;
             }
         }
-        if (_readingSuspended && !_stopParsing && Outstanding < _settings.PipeliningLimit && !UploadPaused)
+        if (_readingSuspended && !_stopParsing && MayParse)
         {
             SetReading(suspended: false);
             ProcessInput();
@@ -603,21 +710,20 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     /// </summary>
     private bool RenderHead(ref Exchange exchange, HttpResponse response)
     {
-        var close = !exchange.KeepAlive || response.CloseConnection || (_draining && _count == 1 && !_parser.InProgress);
+        var close = !exchange.KeepAlive || response.CloseConnection || IsLastResponse;
+        // A response complete with its head ends its request's streamed body (a streamed one does when it ends: it may
+        // be echoing the body as it arrives); a body not all received is never read, so the connection closes.
+        var completesHere = !response.Streamed || exchange.IsHead || StatusCodes.ForbidsBody(response.Status);
+        if (completesHere) close |= EndUploadOf(exchange.Sequence);
+
         var before = _pending.Length;
         var context = new RenderContext(exchange.Protocol, exchange.IsHead, close);
-        var framing = BodyFraming.None;
-        if (response.Streamed) framing = _renderer.RenderStreamedHead(response, context, _pending);
-        else
-        {
-            // Answered before its streamed body was read: the rest of the body is never read, so the connection closes.
-            if (AbandonUploadOf(exchange.Sequence) && !close) _renderer.Render(response, context with { Close = close = true }, _pending);
-            else _renderer.Render(response, context, _pending);
-        }
+        var framing = response.Streamed ? _renderer.RenderStreamedHead(response, context, _pending) : BodyFraming.None;
+        if (!response.Streamed) _renderer.Render(response, context, _pending);
         _pendingResponses++;
         Record(ref exchange, response, _pending.Length - before);
 
-        if (response.Streamed && framing != BodyFraming.None)
+        if (framing != BodyFraming.None)
         {
             exchange.HeadRendered = true;
             exchange.Close = close || framing == BodyFraming.CloseDelimited;
@@ -626,15 +732,20 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             exchange.Deadline = Now + (long)_settings.ResponseTimeout.TotalMilliseconds;
             return true;
         }
-        if (response.Streamed) // HEAD, or a status without a body: the head is all there is
+        if (exchange.Producer is { } producer) // HEAD, or a status without a body: the head is all there is
         {
-            exchange.Producer?.Tell(ResponseStream.Cancelled.Instance);
+            producer.Tell(ResponseStream.Cancelled.Instance);
             exchange.Producer = null;
-            close |= AbandonUploadOf(exchange.Sequence);
         }
         Complete(close);
         return false;
     }
+
+    /// <summary>
+    /// The head exchange is the last response this connection will send: nothing more is parsed (a closing request, an
+    /// error, the client's FIN, a failed body) or the server is draining, and nothing else is queued.
+    /// </summary>
+    private bool IsLastResponse => _count == 1 && (_stopParsing || (_draining && !_parser.InProgress));
 
     /// <summary>
     /// Moves the chunks a producer sent into the pending output. Returns false when the producer broke the stream
@@ -650,7 +761,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 case ResponseStream.Chunk chunk:
                     if (exchange.Framing == BodyFraming.ContentLength)
                     {
-                        if (chunk.Bytes.Count > exchange.Remaining) return AbortStream("sent more than its Content-Length");
+                        if (chunk.Bytes.Count > exchange.Remaining) return AbortStream(ref exchange, "sent more than its Content-Length");
                         exchange.Remaining -= chunk.Bytes.Count;
                     }
                     HttpResponseRenderer.RenderBodyPart(chunk.Bytes, exchange.Framing, _pending);
@@ -658,21 +769,24 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                     break;
                 case ResponseStream.End:
                     if (exchange.Framing == BodyFraming.ContentLength && exchange.Remaining != 0)
-                        return AbortStream($"ended {exchange.Remaining} bytes short of its Content-Length");
+                        return AbortStream(ref exchange, $"ended {exchange.Remaining} bytes short of its Content-Length");
                     HttpResponseRenderer.RenderBodyEnd(exchange.Framing, _pending);
                     exchange.Producer = null;
                     break;
                 case Status.Failure failure:
-                    return AbortStream($"failed: {failure.Cause?.Message}");
+                    return AbortStream(ref exchange, $"failed: {failure.Cause?.Message}");
             }
         }
         return true;
     }
 
-    /// <summary>A streamed response has ended: dequeue it; close if it said so, or if its request's body was not all read.</summary>
+    /// <summary>
+    /// A streamed response has ended: dequeue it; close if it said so, if its request's body was not all read, or if
+    /// parsing stopped meanwhile (legal after a complete chunked or sized body, even without <c>Connection: close</c>).
+    /// </summary>
     private void FinishStream(ref Exchange exchange)
     {
-        var close = exchange.Close | AbandonUploadOf(exchange.Sequence);
+        var close = exchange.Close | EndUploadOf(exchange.Sequence) | IsLastResponse;
         Complete(close);
     }
 
@@ -700,10 +814,22 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             if (_exchanges[(_head + i) % _exchanges.Length].Producer is { } producer) producer.Tell(ResponseStream.Cancelled.Instance);
     }
 
-    private bool AbortStream(string reason)
+    /// <summary>
+    /// A streamed body that cannot be completed. With chunked or sized framing, closing (FIN) after what is pending says
+    /// "truncated" unambiguously and keeps earlier pipelined responses intact; a close-delimited body would look
+    /// complete at a FIN, so there only a reset tells the truth. Returns false (the stream is over).
+    /// </summary>
+    private bool AbortStream(ref Exchange exchange, string reason)
     {
-        _log.Warning("streamed response {0}; aborting the connection", reason);
-        Context.Stop(Self); // PostStop aborts the socket and cancels the producer
+        _log.Warning("streamed response {0}; closing the connection to truncate it", reason);
+        if (exchange.Framing == BodyFraming.CloseDelimited)
+        {
+            _aborted = true;
+            Context.Stop(Self); // PostStop aborts the socket and cancels the producers
+            return false;
+        }
+        _closeAfterWrite = _stopParsing = true;
+        DropRest();
         return false;
     }
 
@@ -731,8 +857,12 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         _headSequence++;
     }
 
+    /// <summary>The exchange at the front waits for its handler's reply (not for a stream's chunks).</summary>
+    private bool NextReplyAwaited => _count > 0 && _exchanges[_head].Response == null && !_exchanges[_head].IsContinue;
+
     private void StartWrite()
     {
+        _writeDeferral = WriteDeferral.None;
         (_pending, _inFlight) = (_inFlight, _pending);
         _inFlightResponses = _pendingResponses;
         _pendingResponses = 0;
@@ -769,7 +899,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     private void OnDrain()
     {
         _draining = true;
-        if (_count == 0 && !_parser.InProgress && !_awaitingAck)
+        if (_count == 0 && !_parser.InProgress && !_awaitingAck && _pending.IsEmpty)
         {
             _stopParsing = true;
             BeginClosing();
@@ -807,8 +937,9 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         }
         if (_count > 0 && StreamStalled(ref _exchanges[_head], now))
         {
-            _log.Warning("streamed response: no chunk from its producer within {0}; aborting", _settings.ResponseTimeout);
-            Context.Stop(Self);
+            _exchanges[_head].Producer!.Tell(ResponseStream.Cancelled.Instance);
+            AbortStream(ref _exchanges[_head], $"got no chunk from its producer within {_settings.ResponseTimeout}");
+            if (!_aborted) Flush();
             return;
         }
 
@@ -827,7 +958,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         if (!_stopParsing && _parser.InProgress && !UploadPaused)
         {
             var expired = _parser.ReadingBody
-                ? now - _bodyStartedAt >= (long)_settings.RequestBodyTimeout.TotalMilliseconds
+                ? now >= BodyDeadline
                 : now - _requestStartedAt >= (long)_settings.RequestHeaderTimeout.TotalMilliseconds;
             if (expired)
             {
@@ -835,7 +966,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
                 answered = true;
             }
         }
-        else if (_count == 0 && !_awaitingAck && !_closeAfterWrite && now - _lastActivityAt >= (long)_settings.IdleTimeout.TotalMilliseconds)
+        else if (_count == 0 && !_awaitingAck && _pending.IsEmpty && !_closeAfterWrite && now - _lastActivityAt >= (long)_settings.IdleTimeout.TotalMilliseconds)
         {
             _stopParsing = true;
             BeginClosing(); // an idle keep-alive connection may simply be closed (RFC 9112 §9.8)
@@ -845,6 +976,14 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         if (answered) Flush();
         ScheduleTimeoutCheck();
     }
+
+    /// <summary>
+    /// When the body being read must be complete: request-body-timeout after its head. A streamed body, which may be
+    /// large, also gets a second for every min-request-body-rate bytes it delivered, plus the time its handler kept
+    /// the socket unread; a client trickling a few bytes at a time is still cut off (slowloris on bodies).
+    /// </summary>
+    private long BodyDeadline => _bodyStartedAt + (long)_settings.RequestBodyTimeout.TotalMilliseconds
+        + (_upload == UploadState.Streaming ? _uploadPausedMs + _uploadBytes * 1000 / _settings.MinRequestBodyRate : 0);
 
     /// <summary>
     /// A streamed response whose producer owes the next chunk (it has its Ack, nothing is queued) past the deadline.
@@ -859,7 +998,11 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
     {
         var next = long.MaxValue;
         if (_awaitingAck) next = _writeStartedAt + (long)_settings.SendTimeout.TotalMilliseconds;
-        if (_count > 0 && _exchanges[_head] is { HeadRendered: true, Producer: not null } streaming) next = Math.Min(next, streaming.Deadline);
+        if (_count > 0)
+        {
+            ref var front = ref _exchanges[_head];
+            if (front.HeadRendered && front.Producer != null) next = Math.Min(next, front.Deadline);
+        }
         for (var i = 0; i < _count; i++)
         {
             ref var exchange = ref _exchanges[(_head + i) % _exchanges.Length];
@@ -871,7 +1014,7 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
         }
         if (!_stopParsing && _parser.InProgress && !UploadPaused)
             next = Math.Min(next, _parser.ReadingBody
-                ? _bodyStartedAt + (long)_settings.RequestBodyTimeout.TotalMilliseconds
+                ? BodyDeadline
                 : _requestStartedAt + (long)_settings.RequestHeaderTimeout.TotalMilliseconds);
         else if (_count == 0)
             next = Math.Min(next, _lastActivityAt + (long)_settings.IdleTimeout.TotalMilliseconds);
@@ -931,11 +1074,11 @@ internal sealed class HttpConnectionActor : UntypedActor, IWithTimers
             case Tcp.CommandFailed:
                 Context.Stop(Self);
                 break;
-            case HandlerReply { Message: RequestBodyStream.Read } read:
-                OnUploadRead(read.Sequence); // the body's outcome was settled before closing: Failed with its reason
+            case ResponseSlot slot:
+                OnLateReply(slot.Sequence, slot.FirstMessage);
                 break;
             case HandlerReply reply:
-                CancelIfStream(reply.Message);
+                OnLateReply(reply.Sequence, reply.Message);
                 break;
             // Received bytes, drain requests: nothing more to do with them.
         }

@@ -19,6 +19,7 @@ public sealed record ServerSettings
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan RequestHeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public int MinRequestBodyRate { get; init; } = 240;
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -60,6 +61,7 @@ public sealed record ServerSettings
             IdleTimeout = Duration(c, "idle-timeout"),
             RequestHeaderTimeout = Duration(c, "request-header-timeout"),
             RequestBodyTimeout = Duration(c, "request-body-timeout"),
+            MinRequestBodyRate = Int(c, "min-request-body-rate", 1, int.MaxValue),
             ResponseTimeout = Duration(c, "response-timeout"),
             SendTimeout = Duration(c, "send-timeout"),
             LingerTimeout = Duration(c, "linger-timeout"),

@@ -154,7 +154,13 @@ public sealed class ClusterConfigTests
     {
         foreach (var file in new[] { "standalone.conf", "cluster-node.conf" })
         {
-            var config = NodeConfig.Load(Path.Combine(RepoPaths.Root, "hocon", file), null, [], _ => null);
+            var path = Path.Combine(RepoPaths.Root, "hocon", file);
+            // Static sites' roots are relative to the node's working directory, the repository root; the tests run elsewhere.
+            var routes = NodeConfig.Load(path, null, [], _ => null).GetConfig("actor-http.routes");
+            var roots = routes.Root.GetObject().Items.Keys
+                .Where(name => routes.GetString($"{name}.handler", "") == "static")
+                .Select(name => $"actor-http.routes.{name}.root = \"{Path.Combine(RepoPaths.Root, routes.GetString($"{name}.root"))}\"");
+            var config = NodeConfig.Load(path, null, roots, _ => null);
             ClusterRouteHandlers.ValidateNodeConfig(config);
             var counters = RouteConfig.Load(config, ClusterRouteHandlers.Create(config)).Definitions.Single(d => d.Template.Template == "/counters/{id}");
             Assert.Equal("counters", EntityOf(counters).TypeName);

@@ -28,6 +28,7 @@ public sealed class StreamedRenderingTests
     [InlineData(HttpProtocol.Http10, false, 42L, BodyFraming.ContentLength, "Connection: keep-alive", "Transfer-Encoding")]
     [InlineData(HttpProtocol.Http11, true, null, BodyFraming.None, "Transfer-Encoding: chunked", null)]
     [InlineData(HttpProtocol.Http11, true, 42L, BodyFraming.None, "Content-Length: 42", null)]
+    [InlineData(HttpProtocol.Http10, true, null, BodyFraming.None, "Connection: keep-alive", "Connection: close")]
     public void Framing_follows_protocol_method_and_known_length(HttpProtocol protocol, bool isHead, long? length,
         BodyFraming expected, string mustContain, string? mustNotContain)
     {

@@ -115,9 +115,14 @@ public sealed class RouteConfigTests
     [Fact]
     public void Reads_the_standalone_routes()
     {
-        var config = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(RepoRoot(), "hocon", "standalone.conf")));
+        var repo = RepoRoot();
+        var standalone = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(repo, "hocon", "standalone.conf")));
+        // The static site's roots are relative to the node's working directory, the repository root; the tests run elsewhere.
+        string Site(string relative) => Path.Combine(repo, "hocon", "site", relative).Replace("\\", "\\\\");
+        var roots = ConfigurationFactory.ParseString($"actor-http.routes.index.root = \"{Site("")}\"\nactor-http.routes.assets.root = \"{Site("assets")}\"");
+        var config = roots.WithFallback(standalone);
         var routes = RouteConfig.Load(config, ActorHttp.Cluster.ClusterRouteHandlers.Create(config)); // counters are sharded
-        Assert.Equal(["index", "plaintext", "echo", "health", "counters", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        Assert.Equal(["index", "assets", "plaintext", "echo", "health", "counters", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
     }
 
@@ -152,5 +157,22 @@ public sealed class RouteConfigTests
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "ActorHttp.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
+
+/// <summary>HOCON's way of removing a key works for routes: `--set actor-http.routes.x=null` drops route x.</summary>
+[Trait("Category", "Routing")]
+public sealed class RouteRemovalTests
+{
+    [Fact]
+    public void A_route_set_to_null_is_removed()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("actor-http.routes.a = null")
+            .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("""
+                actor-http.routes.a { path = "/a", handler = health }
+                actor-http.routes.b { path = "/b", handler = health }
+                """));
+        var routes = ActorHttp.Routing.RouteConfig.Load(config);
+        Assert.Equal(["b"], routes.Definitions.Select(d => d.Name));
     }
 }

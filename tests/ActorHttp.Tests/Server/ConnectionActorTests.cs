@@ -404,7 +404,9 @@ public sealed class ConnectionActorTests : TestKit
         c.Send(Req("/1") + Req("/2") + "GET /3 HTTP/1.1\r\nHost: x\r\n");
         c.ExpectRequest("/1").Tell(HttpResponse.Text("r1"));
         c.ExpectRequest("/2").Tell(HttpResponse.Text("r2"));
-        AssertResponsesInOrder(c.ExpectWrite() + c.ExpectWrite(), "r1", "r2");
+        var written = c.ExpectWrite();
+        if (!written.Contains("r2")) written += c.ExpectWrite(); // one write, or two if r2 came after r1 went out
+        AssertResponsesInOrder(written, "r1", "r2");
         c.ExpectNothingWrittenOrClosed(TimeSpan.FromMilliseconds(500)); // no 408
         c.Send("\r\n");
         c.ExpectRequest("/3").Tell(HttpResponse.Text("r3"));

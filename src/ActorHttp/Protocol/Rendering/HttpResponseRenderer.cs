@@ -79,7 +79,8 @@ public sealed class HttpResponseRenderer
             : response.ContentLength is >= 0 ? BodyFraming.ContentLength
             : context.Protocol == HttpProtocol.Http11 ? BodyFraming.Chunked
             : BodyFraming.CloseDelimited;
-        WriteHead(response, status, context.Close || framing == BodyFraming.CloseDelimited, context.Protocol, output);
+        // Close-delimited needs the close announced, unless this is HEAD: then no body follows and nothing must close.
+        WriteHead(response, status, context.Close || (framing == BodyFraming.CloseDelimited && !context.IsHead), context.Protocol, output);
         if (framing == BodyFraming.ContentLength) WriteContentLength(output, response.ContentLength!.Value);
         else if (framing == BodyFraming.Chunked) output.Write("Transfer-Encoding: chunked\r\n"u8);
         output.Write("\r\n"u8);

@@ -1,0 +1,220 @@
+using System.Text;
+using Akka.Actor;
+using Akka.IO;
+using ActorHttp.Handlers;
+using ActorHttp.Protocol;
+using ActorHttp.Routing;
+using Xunit;
+
+namespace ActorHttp.Tests.EndToEnd;
+
+/// <summary>Reads one part of a streamed body, then answers without reading the rest.</summary>
+public sealed class PeekHandler : AsyncHttpHandlerActor
+{
+    protected override async Task<HttpResponse> OnRequestAsync(HttpRequest request)
+    {
+        var client = Sender;
+        await Task.Delay(300); // lets the whole body arrive and be parsed
+        long n = 0;
+        await foreach (var part in RequestBodyReader.ReadAsync(client, TimeSpan.FromSeconds(10)))
+        {
+            n += part.Count;
+            break;
+        }
+        return HttpResponse.Text($"peeked {n}");
+    }
+}
+
+/// <summary>Counts the bytes of a body, and how many are 'A' and 'B'.</summary>
+public sealed class CountingHandler : AsyncHttpHandlerActor
+{
+    protected override async Task<HttpResponse> OnRequestAsync(HttpRequest request)
+    {
+        var client = Sender;
+        if (!request.BodyStreamed) return HttpResponse.Text($"buffered {request.Body.Count}");
+        long n = 0, a = 0, b = 0;
+        await foreach (var part in RequestBodyReader.ReadAsync(client, TimeSpan.FromSeconds(20)))
+        {
+            n += part.Count;
+            foreach (var x in part.ToArray())
+                if (x == (byte)'A') a++;
+                else if (x == (byte)'B') b++;
+        }
+        return HttpResponse.Text($"count {n} A={a} B={b}");
+    }
+}
+
+/// <summary>Answers 202 at once, without reading the body.</summary>
+public sealed class AcceptAtOnceHandler : HttpHandlerActor
+{
+    protected override void OnRequest(HttpRequest request) => Respond(HttpResponse.Text("accepted", 202));
+}
+
+/// <summary><c>/s/stream</c> streams 40 ticks, 100 ms apart; <c>/s/boom</c> throws (restarting the actor); <c>/s/fail-first</c> streams a source that fails at once.</summary>
+public sealed class TickOrThrowHandler : HttpHandlerActor
+{
+    protected override void OnRequest(HttpRequest request)
+    {
+        if (request.Path.EndsWith("boom")) throw new InvalidOperationException("boom (expected by the test)");
+        RespondWithStream(HttpResponse.StreamedHead(), request.Path.EndsWith("fail-first") ? FailAtOnce() : Ticks());
+    }
+
+    private static async IAsyncEnumerable<ByteString> Ticks()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            await Task.Delay(100);
+            yield return ByteString.FromString($"tick {i}\n");
+        }
+    }
+
+    private static async IAsyncEnumerable<ByteString> FailAtOnce()
+    {
+        await Task.Yield();
+        throw new IOException("the source could not be opened (expected by the test)");
+#pragma warning disable CS0162
+        yield break;
+#pragma warning restore CS0162
+    }
+}
+
+/// <summary>Regressions found in review of the streaming work, each once a real failure.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed class StreamingRegressionTests
+{
+    private static Routes Routes() => TestServer.DefaultRoutes()
+        .Map([HttpMethods.Post], "/peek", Props.Create<PeekHandler>())
+        .Map([HttpMethods.Post], "/count", Props.Create<CountingHandler>())
+        .Map([HttpMethods.Post], "/accept", Props.Create<AcceptAtOnceHandler>())
+        .Get("/s/{x}", Props.Create<TickOrThrowHandler>());
+
+    private static Task<TestServer> StartAsync(Func<ActorHttp.Server.ServerSettings, ActorHttp.Server.ServerSettings>? configure = null) =>
+        TestServer.StartAsync(s =>
+        {
+            s = s with { Parsing = s.Parsing with { StreamBodyThreshold = 16 * 1024, MaxBodySize = 64 * 1024 * 1024 } };
+            return configure?.Invoke(s) ?? s;
+        }, Routes());
+
+    [Fact]
+    public async Task Unread_parts_of_one_body_never_reach_the_next_request()
+    {
+        await using var server = await StartAsync();
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var first = await conn.RoundTripAsync($"POST /peek HTTP/1.1\r\nHost: x\r\nContent-Length: {66 * 1024}\r\n\r\n" + new string('A', 66 * 1024));
+        Assert.StartsWith("peeked ", first.BodyText);
+        var second = await conn.RoundTripAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {70 * 1024}\r\n\r\n" + new string('B', 70 * 1024));
+        Assert.Equal($"count {70 * 1024} A=0 B={70 * 1024}", second.BodyText);
+    }
+
+    [Fact]
+    public async Task An_upload_completes_with_a_pipelining_limit_of_one()
+    {
+        await using var server = await StartAsync(s => s with { PipeliningLimit = 1, RequestBodyTimeout = TimeSpan.FromSeconds(10) });
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        const int length = 1024 * 1024;
+        await conn.SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
+        var send = conn.SendAsync(Encoding.ASCII.GetBytes(new string('B', length)), TimeSpan.FromSeconds(30));
+        var response = await conn.ReadResponseAsync(timeout: TimeSpan.FromSeconds(30));
+        await send;
+        Assert.Equal($"count {length} A=0 B={length}", response.BodyText);
+    }
+
+    [Fact]
+    public async Task A_body_failing_after_its_answer_closes_the_connection_after_it()
+    {
+        await using var server = await StartAsync();
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        var chunk = new string('x', 20_000);
+        await conn.SendAsync(RawHttpConnection.Request("/slow?ms=1000") +
+                             $"POST /accept HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk.Length:X}\r\n{chunk}\r\n");
+        await Task.Delay(300);
+        await conn.SendAsync("ZZ\r\n"); // a malformed chunk line after the handler has answered
+        Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
+        var accepted = await conn.ReadResponseAsync();
+        Assert.Equal(202, accepted.Status);
+        Assert.True(accepted.ConnectionClose, "the answer is the last on this connection and must say so");
+        Assert.True(await conn.WaitForServerCloseAsync());
+    }
+
+    [Fact]
+    public async Task A_failing_request_does_not_kill_other_streams_of_its_handler()
+    {
+        await using var server = await StartAsync(s => s with { ResponseTimeout = TimeSpan.FromSeconds(3) });
+        using var streaming = await RawHttpConnection.OpenAsync(server.Port);
+        using var other = await RawHttpConnection.OpenAsync(server.Port);
+        await streaming.SendAsync(RawHttpConnection.Request("/s/stream"));
+        await Task.Delay(500);
+        Assert.Equal(500, (await other.RoundTripAsync(RawHttpConnection.Request("/s/boom"))).Status);
+        var response = await streaming.ReadResponseAsync(timeout: TimeSpan.FromSeconds(20));
+        Assert.Contains("tick 39\n", response.BodyText);
+    }
+
+    [Fact]
+    public async Task The_request_after_a_long_streamed_body_gets_its_own_header_clock()
+    {
+        await using var server = await StartAsync(s => s with { RequestHeaderTimeout = TimeSpan.FromSeconds(2) });
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        const int length = 100 * 1024;
+        await conn.SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
+        for (var i = 0; i < 3; i++)
+        {
+            await conn.SendAsync(new string('B', 1024));
+            await Task.Delay(1000); // the upload outlasts the header timeout
+        }
+        await conn.SendAsync(new string('B', length - 3 * 1024) + "GET /plaintext HTTP/1.1\r\nHo");
+        await Task.Delay(300);
+        await conn.SendAsync("st: x\r\n\r\n");
+        Assert.Equal($"count {length} A=0 B={length}", (await conn.ReadResponseAsync()).BodyText);
+        Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_stream_failing_before_its_head_went_out_answers_500_and_keeps_the_connection()
+    {
+        await using var server = await StartAsync();
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        await conn.SendAsync(RawHttpConnection.Request("/slow?ms=500") + RawHttpConnection.Request("/s/fail-first"));
+        Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
+        Assert.Equal(500, (await conn.ReadResponseAsync()).Status);
+        Assert.Equal(TestServer.PlainText, (await conn.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).BodyText);
+    }
+
+    [Fact]
+    public async Task A_client_trickling_a_streamed_body_is_cut_off()
+    {
+        await using var server = await StartAsync(s => s with { RequestBodyTimeout = TimeSpan.FromSeconds(1), MinRequestBodyRate = 100_000 });
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        await conn.SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {200 * 1024}\r\n\r\n");
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    await conn.SendAsync("B");
+                    await Task.Delay(250);
+                }
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException) { }
+        });
+        var response = await conn.ReadResponseAsync(timeout: TimeSpan.FromSeconds(15));
+        Assert.Equal(408, response.Status);
+        Assert.True(response.ConnectionClose);
+        await trickle;
+    }
+
+    [Fact]
+    public async Task A_streamed_body_that_keeps_moving_may_outlast_the_body_timeout()
+    {
+        await using var server = await StartAsync(s => s with { RequestBodyTimeout = TimeSpan.FromSeconds(1), MinRequestBodyRate = 64 * 1024 });
+        using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        const int piece = 32 * 1024, pieces = 10; // 320 KB at about 150 KB/s: over 2 s, above the minimum rate
+        await conn.SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {piece * pieces}\r\n\r\n");
+        for (var i = 0; i < pieces; i++)
+        {
+            await conn.SendAsync(new string('B', piece));
+            await Task.Delay(200);
+        }
+        Assert.Equal($"count {piece * pieces} A=0 B={piece * pieces}", (await conn.ReadResponseAsync()).BodyText);
+    }
+}
