@@ -74,7 +74,8 @@ public sealed class ClusterHttp : IExtension
             .WithRole(entity.Role)
             .WithRememberEntities(false)
             .WithPassivateIdleAfter(entity.PassivateIdleAfter ?? TimeSpan.Zero);
-        return sharding.StartAsync(entity.TypeName, EntityHost.Props(entity), settings, extractor);
+        return sharding.StartAsync(entity.TypeName, EntityHost.Props(entity), settings, extractor,
+            sharding.DefaultShardAllocationStrategy(settings), EntityHost.Stop.Instance);
     }
 
     /// <summary>True when <paramref name="config"/> selects the cluster actor-ref provider.</summary>

@@ -23,6 +23,17 @@ internal sealed class EntityHost : UntypedActor
     private readonly ShardedEntity _entity;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef? _handler;
+    private bool _stopping;
+
+    /// <summary>
+    /// What the shard sends to stop this host (hand-off, passivation). Unlike a PoisonPill, which would stop the
+    /// handler with the requests already given to it still in its mailbox, it lets the handler answer those first.
+    /// </summary>
+    public sealed class Stop
+    {
+        public static readonly Stop Instance = new();
+        private Stop() { }
+    }
 
     public EntityHost(ShardedEntity entity) => _entity = entity;
 
@@ -38,6 +49,8 @@ internal sealed class EntityHost : UntypedActor
     {
         switch (message)
         {
+            case EntityRequest when _stopping:
+                break; // too late for this incarnation: the route handler sends it again, the next incarnation answers
             case EntityRequest request when !FirstCopy(request):
                 break;
             case EntityRequest request when _handler is not null:
@@ -47,12 +60,22 @@ internal sealed class EntityHost : UntypedActor
                 Sender.Tell(new EntityResponse(request.CorrelationId,
                     HttpResponse.Error(StatusCodes.InternalServerError, $"entity '{_entity.TypeName}/{Self.Path.Name}' has stopped")), Self);
                 break;
+            case Stop when _handler is null:
+                Context.Stop(Self);
+                break;
+            case Stop:
+                _stopping = true;
+                _handler.Tell(PoisonPill.Instance); // after the requests it has been given
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_handler) && _stopping:
+                Context.Stop(Self);
+                break;
             case Terminated terminated when terminated.ActorRef.Equals(_handler):
                 // The handler could not start or stopped itself: answer 500 until the shard stops this host; the next
                 // request after that starts a fresh one.
                 _log.Warning("the handler of entity '{0}/{1}' stopped; passivating", _entity.TypeName, Self.Path.Name);
                 _handler = null;
-                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+                Context.Parent.Tell(new Passivate(Stop.Instance));
                 break;
             default:
                 Unhandled(message);

@@ -222,6 +222,7 @@ internal sealed class ShardedRouteHandler : UntypedActor, IWithTimers
         {
             _resends.Dequeue();
             if (!_pending.TryGetValue(next.Id, out var pending)) continue;
+            _log.Debug("no answer yet from '{0}/{1}' to request {2}: sending it again", _entity.TypeName, pending.Envelope.EntityId, next.Id);
             _region!.Tell(pending.Envelope, Self);
             _resends.Enqueue((next.Id, now + Ticks(_entity.ResendAfter!.Value))); // expiry removes it from _pending
         }

@@ -94,11 +94,14 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task A_graceful_leave_under_a_stream_of_requests_loses_none()
     {
-        await using var cluster = await TestCluster.StartAsync(2);
+        // The default entity-timeout (5 s): hand-off plus one resend-after (1 s) fit in it even on a busy 2-core machine.
+        await using var cluster = await TestCluster.StartAsync(2,
+            () => TestRoutes.With(TestRoutes.Counters(), TestRoutes.Probe() with { EntityTimeout = TimeSpan.FromSeconds(5) }));
         var (a, b) = (cluster[0], cluster[1]);
         var movingIds = await IdsHostedByAsync(a, b, 10, "m");
-        var statuses = new ConcurrentBag<(int Status, string Body)>();
+        var statuses = new ConcurrentBag<(int Status, string Body, long SentAtMs)>();
         using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
 
         async Task Stream(int worker)
         {
@@ -106,16 +109,17 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
             while (!stop.IsCancellationRequested)
             {
                 var id = movingIds[random.Next(movingIds.Count)];
+                var sentAt = clock.ElapsedMilliseconds;
                 using var response = await a.Client.PostAsync($"/probe/{id}", null);
-                statuses.Add(((int)response.StatusCode, await response.Content.ReadAsStringAsync()));
+                statuses.Add(((int)response.StatusCode, await response.Content.ReadAsStringAsync(), sentAt));
             }
         }
 
         var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() => Stream(w))).ToList();
         await Task.Delay(500);
-        var leaving = Stopwatch.StartNew();
+        var leftAt = clock.ElapsedMilliseconds;
         await b.LeaveAsync(TimeSpan.FromSeconds(40));
-        output.WriteLine($"node B left in {leaving.ElapsedMilliseconds} ms");
+        output.WriteLine($"node B asked to leave at {leftAt} ms, gone at {clock.ElapsedMilliseconds} ms");
         await TestCluster.WaitForUpMembersAsync(a, 1, ClusterWait);
         await Task.Delay(1000); // requests after the hand-off, served on A
         stop.Cancel();
@@ -123,6 +127,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
 
         var failed = statuses.Where(s => s.Status != 200).ToList();
         output.WriteLine($"{statuses.Count} requests, {failed.Count} not 200");
+        foreach (var (status, body, sentAt) in failed) output.WriteLine($"  sent at {sentAt} ms: {status} {body.Trim()}");
         Assert.True(failed.Count == 0, $"{failed.Count} of {statuses.Count} requests failed, e.g. {failed.FirstOrDefault()}");
         Assert.True(statuses.Count > 50, $"only {statuses.Count} requests went through");
         foreach (var id in movingIds) Assert.Equal(a.Address.ToString(), (await ProbeAsync(a, id)).Node);
