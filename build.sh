@@ -76,8 +76,10 @@ do_test() {
     return 1
   fi
 
+  # -m:1 runs the test assemblies one after the other: on a small machine, running the core tests beside the
+  # cluster tests (several actor systems and node processes) only makes both slower and their timings flaky.
   local rc=0
-  dotnet test "$SLN" -c Release --no-build \
+  dotnet test "$SLN" -c Release --no-build -m:1 \
     --logger trx \
     --logger "console;verbosity=normal" \
     --results-directory "$RESULTS_DIR" \
