@@ -61,9 +61,6 @@ public sealed class ClusterHttp : IExtension
         return region.Value;
     }
 
-    /// <summary>The shard region (or proxy) of the type named <paramref name="typeName"/>, if started on this node.</summary>
-    public Task<IActorRef>? ShardRegionOf(string typeName) => _regions.TryGetValue(typeName, out var r) ? r.Region.Value : null;
-
     private Task<IActorRef> StartRegionAsync(ShardedEntity entity)
     {
         var sharding = ClusterSharding.Get(_system);
