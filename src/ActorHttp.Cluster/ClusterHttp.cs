@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Event;
 using ActorHttp.Cluster.Sharding;
+using ActorHttp.Server;
 
 namespace ActorHttp.Cluster;
 
@@ -63,6 +64,8 @@ public sealed class ClusterHttp : IExtension
 
     private Task<IActorRef> StartRegionAsync(ShardedEntity entity)
     {
+        if (FrameBudget.Problem(entity, HttpServer.Get(_system).Settings, FrameBudget.FrameSize(_system.Settings.Config)) is { } problem)
+            _system.Log.Warning("sharded entity type '{0}': {1}; larger requests and responses would be dropped between nodes", entity.TypeName, problem);
         var sharding = ClusterSharding.Get(_system);
         var extractor = new EntityMessageExtractor(entity.NumberOfShards);
         var hostsEntities = entity.Role is null || Akka.Cluster.Cluster.Get(_system).SelfRoles.Contains(entity.Role);

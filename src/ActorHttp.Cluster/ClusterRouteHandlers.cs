@@ -17,9 +17,6 @@ namespace ActorHttp.Cluster;
 /// </summary>
 public static class ClusterRouteHandlers
 {
-    private const string FrameSizeKey = "akka.remote.dot-netty.tcp.maximum-frame-size";
-    private const long AkkaDefaultFrameSize = 128000; // Akka.Remote's reference.conf
-
     /// <summary>The handler kind names, e.g. for <see cref="ValidateNodeConfig"/>.</summary>
     public static readonly IReadOnlySet<string> Kinds = new HashSet<string> { "sharded", "cluster-members", "cluster-shards", "cluster-health" };
 
@@ -31,7 +28,7 @@ public static class ClusterRouteHandlers
     {
         var settings = ClusterHttpSettings.Create(nodeConfig);
         var server = ServerSettings.Create(nodeConfig);
-        var frameSize = nodeConfig.HasPath(FrameSizeKey) ? nodeConfig.GetByteSize(FrameSizeKey) ?? AkkaDefaultFrameSize : AkkaDefaultFrameSize;
+        var frameSize = FrameBudget.FrameSize(nodeConfig);
         var typesSeen = new Dictionary<string, (ShardedEntity Entity, string Key)>(StringComparer.Ordinal);
 
         Akka.Actor.Props Sharded(Config route, string key)
@@ -51,11 +48,7 @@ public static class ClusterRouteHandlers
             if (entity.EntityTimeout >= server.ResponseTimeout)
                 throw new ConfigurationException($"{key}.entity-timeout ({entity.EntityTimeout.TotalSeconds}s) must be below " +
                                                  $"actor-http.server.response-timeout ({server.ResponseTimeout.TotalSeconds}s)");
-            // Room for the request line, the headers and the envelope next to the largest body.
-            var largest = entity.MaxBodySize + server.Parsing.MaxHeaderSectionSize + server.Parsing.MaxRequestLineLength + 4096;
-            if (largest > frameSize)
-                throw new ConfigurationException($"{key}.max-body-size ({entity.MaxBodySize} bytes) plus headers ({largest} bytes in all) does not fit " +
-                                                 $"{FrameSizeKey} ({frameSize} bytes): lower the first or raise the second");
+            if (FrameBudget.Problem(entity, server, frameSize) is { } problem) throw new ConfigurationException($"{key}.{problem}");
             if (typesSeen.TryGetValue(typeName, out var seen) && !seen.Entity.SameRegionAs(entity))
                 throw new ConfigurationException($"{key}: entity-type '{typeName}' is also served by {seen.Key} with other settings " +
                                                  "(entity-handler, number-of-shards, role and passivate-idle-after must match)");
