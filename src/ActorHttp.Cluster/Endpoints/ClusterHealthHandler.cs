@@ -7,7 +7,7 @@ namespace ActorHttp.Cluster.Endpoints;
 
 /// <summary>
 /// Readiness of a cluster node: <c>200 {"status":"ok","member":"Up"}</c> once this node is Up (or WeaklyUp) in the
-/// cluster, else <c>503 {"status":"unavailable","member":"Joining"}</c> with Retry-After: a node that is not a member
+/// cluster, else <c>503 {"status":"unavailable","member":"NotJoined"}</c> (or Joining, Leaving…) with Retry-After: a node that is not a member
 /// cannot serve sharded routes, so a load balancer (or a Kubernetes readiness probe) should not send it traffic yet.
 /// </summary>
 public sealed class ClusterHealthHandler : HttpHandlerActor
@@ -21,13 +21,14 @@ public sealed class ClusterHealthHandler : HttpHandlerActor
     /// <inheritdoc />
     protected override void OnRequest(HttpRequest request)
     {
-        var status = _cluster.SelfMember.Status;
-        var up = status is MemberStatus.Up or MemberStatus.WeaklyUp;
+        // Before it joins, a node is not among the members (Akka then reports its own status as Removed, which misleads).
+        var self = _cluster.State.Members.FirstOrDefault(m => m.UniqueAddress.Equals(_cluster.SelfUniqueAddress));
+        var up = self?.Status is MemberStatus.Up or MemberStatus.WeaklyUp;
         var response = JsonResponse.Write(json =>
         {
             json.WriteStartObject();
             json.WriteString("status", up ? "ok" : "unavailable");
-            json.WriteString("member", status.ToString());
+            json.WriteString("member", self?.Status.ToString() ?? "NotJoined");
             json.WriteEndObject();
         }, up ? StatusCodes.Ok : StatusCodes.ServiceUnavailable);
         Respond(up ? response : response with { Headers = [RetryAfter] });
