@@ -46,7 +46,7 @@ if errorlevel 1 (
   echo build.cmd: build failed 1>&2
   exit /b 1
 )
-dotnet test ActorHttp.sln -c Release --no-build --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory artifacts\test-results --blame-hang-timeout 5m !ARGS!
+dotnet test ActorHttp.sln -c Release --no-build -m:1 --logger trx --logger "console;verbosity=normal" --results-directory artifacts\test-results --blame-hang-timeout 5m !ARGS!
 exit /b %ERRORLEVEL%
 
 :run

@@ -83,9 +83,11 @@ do_test() {
   # client as child processes, which raise their own soft limit): lift the soft limit on open files to the hard one.
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+  # -m:1 runs the test assemblies one after the other: on a small machine, running the core tests beside the
+  # cluster tests (several actor systems and node processes) only makes both slower and their timings flaky.
   local rc=0
-  dotnet test "$SLN" -c Release --no-build \
-    --logger "trx;LogFileName=results.trx" \
+  dotnet test "$SLN" -c Release --no-build -m:1 \
+    --logger trx \
     --logger "console;verbosity=normal" \
     --results-directory "$RESULTS_DIR" \
     --blame-hang-timeout 5m \

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
+using ActorHttp.Cluster;
 using ActorHttp.Host;
 using ActorHttp.Routing;
 using ActorHttp.Server;
@@ -29,7 +30,8 @@ internal static class Node
             if (port is < 0 or > 65535) throw new ConfigurationException($"--port must be between 0 and 65535 (was {port})");
             config = NodeConfig.Load(configPath, port, overrides);
             settings = ServerSettings.Create(config);
-            routes = RouteConfig.Load(config);
+            ClusterRouteHandlers.ValidateNodeConfig(config);
+            routes = RouteConfig.Load(config, ClusterRouteHandlers.Create(config));
         }
         catch (ConfigurationException e)
         {
@@ -43,8 +45,24 @@ internal static class Node
             Console.Error.WriteLine($"error: cannot listen on http://{settings.Hostname}:{settings.Port}: {reason}");
             return 3;
         }
+        if (ClusterHttp.UsesClusterProvider(config) && config.GetInt("akka.remote.dot-netty.tcp.port", 0) is var remotePort and > 0
+            && AddressProbe.CannotBind(settings with { Hostname = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1"), Port = remotePort }) is { } remoteReason)
+        {
+            Console.Error.WriteLine($"error: cannot start remoting on {config.GetString("akka.remote.dot-netty.tcp.hostname")}:{remotePort}: {remoteReason}");
+            return 3;
+        }
 
-        var system = ActorSystem.Create(config.GetString("actor-http.system-name", "actor-http"), config);
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(config.GetString("actor-http.system-name", "actor-http"), config);
+            if (ClusterHttp.UsesClusterProvider(config)) ClusterHttp.Get(system); // joins the seed nodes (or itself), warns while not Up
+        }
+        catch (Exception e) when (StartupFailure.Describe(e) is var (message, code))
+        {
+            Console.Error.WriteLine($"error: {message}");
+            return code;
+        }
         ServerBinding binding;
         try
         {
@@ -69,5 +87,19 @@ internal static class Node
             context.Cancel = true;
             _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         }
+    }
+}
+
+internal static class StartupFailure
+{
+    /// <summary>
+    /// One line and an exit code for an actor system that failed to start (the innermost exception says why):
+    /// 3 when an address cannot be bound, else 2.
+    /// </summary>
+    public static (string Message, int Code) Describe(Exception e)
+    {
+        var innermost = e;
+        while (innermost.InnerException != null) innermost = innermost.InnerException;
+        return ($"cannot start the actor system: {innermost.Message.Split('\n')[0].Trim()}", innermost is System.Net.Sockets.SocketException ? 3 : 2);
     }
 }

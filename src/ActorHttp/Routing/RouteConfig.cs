@@ -7,13 +7,23 @@ using ActorHttp.Protocol;
 namespace ActorHttp.Routing;
 
 /// <summary>
+/// Makes the handler Props of a route whose <c>handler</c> names a kind contributed by another assembly (see
+/// <see cref="RouteConfig.Load"/>). <paramref name="route"/> is the route's object, <paramref name="key"/> its path
+/// (<c>actor-http.routes.NAME</c>) for error messages; throw <see cref="ConfigurationException"/> naming the key.
+/// </summary>
+public delegate Props RouteHandlerFactory(Config route, string key);
+
+/// <summary>
 /// Reads routes from HOCON (the <c>actor-http.routes</c> section; syntax in reference.conf). Every mistake is a
 /// <see cref="ConfigurationException"/> naming the route and the key.
 /// </summary>
 public static class RouteConfig
 {
     /// <summary>Reads <c>actor-http.routes</c> from <paramref name="config"/>.</summary>
-    public static Routes Load(Config config)
+    /// <param name="config">The node's configuration.</param>
+    /// <param name="extraHandlers">Further <c>handler = NAME</c> kinds by name (e.g. the cluster's <c>sharded</c>); they are
+    /// looked up before the built-in kinds.</param>
+    public static Routes Load(Config config, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers = null)
     {
         var routes = new Routes();
         if (!config.HasPath("actor-http.routes")) return routes;
@@ -26,7 +36,7 @@ public static class RouteConfig
             if (section.GetValue(name) is not { } value || (!value.IsObject() && value.GetString() == null)) continue;
             try
             {
-                routes = LoadOne(routes, name, section.GetConfig(name), key);
+                routes = LoadOne(routes, name, section.GetConfig(name), key, extraHandlers);
             }
             catch (ConfigurationException) { throw; }
             catch (Exception e)
@@ -37,14 +47,14 @@ public static class RouteConfig
         return routes;
     }
 
-    private static Routes LoadOne(Routes routes, string name, Config route, string key)
+    private static Routes LoadOne(Routes routes, string name, Config route, string key, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers)
     {
         if (route == null || route.IsEmpty) throw new ConfigurationException($"{key}: must be an object with path, methods and handler");
         var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
         IList<string> methods = route.HasPath("methods") ? route.GetStringList("methods")
             : route.HasPath("method") ? [route.GetString("method")] : [HttpMethods.Get];
         var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health, metrics, sleep, static or a type name)");
-        var props = handler switch
+        var props = extraHandlers != null && extraHandlers.TryGetValue(handler, out var factory) ? factory(route, key) : handler switch
         {
             "text" => TextHandler.Props(
                 route.GetString("text") ?? throw new ConfigurationException($"{key}.text is missing (the text handler's body)"),
@@ -78,15 +88,18 @@ public static class RouteConfig
         }
     }
 
-    /// <summary>A user handler by type name: an actor type with a public constructor taking its route's Config, or none.</summary>
-    private static Props PropsOfType(string typeName, Config route, string key)
+    /// <summary>
+    /// A user handler by type name: an actor type with a public constructor taking its route's Config, or none.
+    /// Errors name <c>{key}.{setting}</c>: the route and the setting that named the type.
+    /// </summary>
+    public static Props PropsOfType(string typeName, Config route, string key, string setting = "handler")
     {
         var type = Type.GetType(typeName, throwOnError: false)
-                   ?? throw new ConfigurationException($"{key}.handler: type '{typeName}' not found (write \"Namespace.Type, Assembly\")");
+                   ?? throw new ConfigurationException($"{key}.{setting}: type '{typeName}' not found (write \"Namespace.Type, Assembly\")");
         if (!typeof(ActorBase).IsAssignableFrom(type) || type.IsAbstract)
-            throw new ConfigurationException($"{key}.handler: '{type.FullName}' is not a concrete actor type");
+            throw new ConfigurationException($"{key}.{setting}: '{type.FullName}' is not a concrete actor type");
         if (type.GetConstructor([typeof(Config)]) != null) return Props.Create(type, route);
         if (type.GetConstructor(Type.EmptyTypes) != null) return Props.Create(type);
-        throw new ConfigurationException($"{key}.handler: '{type.FullName}' needs a public constructor taking no arguments or a Config");
+        throw new ConfigurationException($"{key}.{setting}: '{type.FullName}' needs a public constructor taking no arguments or a Config");
     }
 }

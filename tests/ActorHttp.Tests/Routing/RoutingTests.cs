@@ -120,8 +120,9 @@ public sealed class RouteConfigTests
         // The static site's roots are relative to the node's working directory, the repository root; the tests run elsewhere.
         string Site(string relative) => Path.Combine(repo, "hocon", "site", relative).Replace("\\", "\\\\");
         var roots = ConfigurationFactory.ParseString($"actor-http.routes.index.root = \"{Site("")}\"\nactor-http.routes.assets.root = \"{Site("assets")}\"");
-        var routes = RouteConfig.Load(roots.WithFallback(standalone));
-        Assert.Equal(["index", "assets", "plaintext", "echo", "health", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        var config = roots.WithFallback(standalone);
+        var routes = RouteConfig.Load(config, ActorHttp.Cluster.ClusterRouteHandlers.Create(config)); // counters are sharded
+        Assert.Equal(["index", "assets", "plaintext", "echo", "health", "counters", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
     }
 

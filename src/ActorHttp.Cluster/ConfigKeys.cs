@@ -1,0 +1,56 @@
+using Akka.Configuration;
+
+namespace ActorHttp.Cluster;
+
+/// <summary>
+/// Reads keys of one config section, turning every failure into a <see cref="ConfigurationException"/> that names the
+/// full key (<paramref name="prefix"/>.key) and the value found.
+/// </summary>
+internal readonly struct ConfigKeys(Config section, string prefix)
+{
+    public T Read<T>(string key, Func<string, Config, T> read)
+    {
+        if (!section.HasPath(key)) throw new ConfigurationException($"{prefix}.{key} is missing");
+        try
+        {
+            return read(key, section);
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            string raw;
+            try { raw = section.GetString(key); } catch { raw = "?"; }
+            throw new ConfigurationException($"{prefix}.{key}: invalid value '{raw}' ({e.Message.TrimEnd('.')})", e);
+        }
+    }
+
+    public int Int(string key, int min, int max)
+    {
+        var value = Read(key, (k, x) => x.GetInt(k));
+        return value >= min && value <= max ? value
+            : throw new ConfigurationException($"{prefix}.{key} must be between {min} and {max} (was {value})");
+    }
+
+    public TimeSpan Duration(string key)
+    {
+        var value = Read(key, (k, x) => x.GetTimeSpan(k));
+        return value > TimeSpan.Zero ? value
+            : throw new ConfigurationException($"{prefix}.{key} must be a positive duration such as 5s (was {value})");
+    }
+
+    public long Size(string key, long min, long max)
+    {
+        var value = Read(key, (k, x) => x.GetByteSize(k) ?? throw new FormatException("not a size"));
+        return value >= min && value <= max ? value
+            : throw new ConfigurationException($"{prefix}.{key} must be between {min} and {max} bytes (was {value})");
+    }
+
+    public bool Bool(string key) => Read(key, (k, x) => x.GetBoolean(k));
+
+    /// <summary>A list of strings, or one string of comma-separated items (as an environment variable can hold).</summary>
+    public IReadOnlyList<string> List(string key) => Read(key, (k, x) =>
+    {
+        var value = x.GetValue(k);
+        IEnumerable<string> items = value.IsArray() ? value.GetStringList() : (value.GetString() ?? "").Split(',');
+        return (IReadOnlyList<string>)items.Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+    });
+}

@@ -1,0 +1,44 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Akka.Actor;
+using ActorHttp.Handlers;
+using ActorHttp.Protocol;
+
+namespace ActorHttp.Cluster.Demo;
+
+/// <summary>
+/// The demo sharded entity behind <c>/counters/{id}</c>: <c>GET</c> returns the value, <c>POST</c> adds one and returns
+/// the new value, <c>DELETE</c> resets it to 0; always <c>{"id":"a","value":3}</c>. One actor per id somewhere in the
+/// cluster, so every node sees the same value. The value lives in memory only: it starts again from 0 when the
+/// entity passivates or its shard moves to another node (a real entity would persist it, e.g. with Akka.Persistence).
+/// </summary>
+public sealed class CounterEntity : HttpHandlerActor
+{
+    // Ids are echoed as typed (only quotes, backslashes and control characters escaped): this is an API response, not HTML.
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private long _value;
+
+    /// <summary>Props of one counter.</summary>
+    public static Props Props() => Akka.Actor.Props.Create<CounterEntity>();
+
+    /// <inheritdoc />
+    protected override void OnRequest(HttpRequest request)
+    {
+        switch (request.Method)
+        {
+            case HttpMethods.Get:
+                break;
+            case HttpMethods.Post:
+                _value++;
+                break;
+            case HttpMethods.Delete:
+                _value = 0;
+                break;
+            default:
+                Respond(HttpResponse.Error(StatusCodes.MethodNotAllowed) with { Headers = [new HttpHeader("Allow", "GET, POST, DELETE")] });
+                return;
+        }
+        var id = request.RouteValues.TryGetValue("id", out var value) ? value : Uri.UnescapeDataString(Context.Parent.Path.Name);
+        Respond(HttpResponse.Json($"{{\"id\":{JsonSerializer.Serialize(id, JsonOptions)},\"value\":{_value}}}"));
+    }
+}

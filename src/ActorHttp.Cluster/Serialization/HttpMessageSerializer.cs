@@ -1,0 +1,225 @@
+using System.Net;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.IO;
+using Akka.Serialization;
+using ActorHttp.Cluster.Sharding;
+using ActorHttp.Protocol;
+
+namespace ActorHttp.Cluster.Serialization;
+
+/// <summary>
+/// Serializes the HTTP messages that cross nodes (<see cref="EntityRequest"/>, <see cref="EntityResponse"/>, and
+/// <see cref="HttpRequest"/> / <see cref="HttpResponse"/> on their own) in a compact binary format, bound in
+/// reference.conf with identifier 8090. Every payload starts with a format version byte; a node reading a version it
+/// does not know fails with a <see cref="SerializationException"/> saying so, instead of misreading the bytes.
+/// <para>
+/// Layout (version 1): integers are unsigned LEB128, strings UTF-8 prefixed by length + 1 (0 = null), byte blocks
+/// prefixed by length. A request is method, target, path, query, protocol byte, header count + name/value pairs,
+/// body, route value count + name/value pairs, remote address (string or null); a response is status, content type,
+/// header count + pairs, body, close flag. The envelopes add the entity id and correlation id in front.
+/// Streamed messages cannot be serialized: their bodies are not in the message.
+/// </para>
+/// </summary>
+public sealed class HttpMessageSerializer : SerializerWithStringManifest
+{
+    /// <summary>The version of the format this serializer writes (and the only one it reads).</summary>
+    public const byte FormatVersion = 1;
+
+    private const string RequestManifest = "Q";
+    private const string ResponseManifest = "R";
+    private const string EntityRequestManifest = "EQ";
+    private const string EntityResponseManifest = "ER";
+
+    /// <summary>
+    /// Created by Akka's serialization from the binding in reference.conf, which also gives its identifier
+    /// (<c>akka.actor.serialization-identifiers</c>, 8090).
+    /// </summary>
+    public HttpMessageSerializer(ExtendedActorSystem system) : base(system) { }
+
+    /// <inheritdoc />
+    public override string Manifest(object o) => o switch
+    {
+        EntityRequest => EntityRequestManifest,
+        EntityResponse => EntityResponseManifest,
+        HttpRequest => RequestManifest,
+        HttpResponse => ResponseManifest,
+        _ => throw new ArgumentException($"{nameof(HttpMessageSerializer)} cannot serialize {o?.GetType().FullName ?? "null"}"),
+    };
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj)
+    {
+        var writer = new WireWriter(EstimateSize(obj));
+        writer.Byte(FormatVersion);
+        switch (obj)
+        {
+            case EntityRequest envelope:
+                writer.String(envelope.EntityId);
+                writer.VarInt((ulong)envelope.CorrelationId);
+                WriteRequest(writer, envelope.Request);
+                break;
+            case EntityResponse envelope:
+                writer.VarInt((ulong)envelope.CorrelationId);
+                WriteResponse(writer, envelope.Response);
+                break;
+            case HttpRequest request:
+                WriteRequest(writer, request);
+                break;
+            case HttpResponse response:
+                WriteResponse(writer, response);
+                break;
+            default:
+                throw new ArgumentException($"{nameof(HttpMessageSerializer)} cannot serialize {obj?.GetType().FullName ?? "null"}");
+        }
+        return writer.ToArray();
+    }
+
+    /// <inheritdoc />
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var reader = new WireReader(bytes, $"ActorHttp message '{manifest}'");
+        var version = reader.Byte();
+        if (version != FormatVersion)
+            throw new SerializationException(
+                $"ActorHttp message '{manifest}' has format version {version}, this node reads version {FormatVersion}: " +
+                "are all nodes running the same ActorHttp version?");
+        object message = manifest switch
+        {
+            EntityRequestManifest => new EntityRequest(reader.String(), (long)reader.VarInt(), ReadRequest(ref reader)),
+            EntityResponseManifest => new EntityResponse((long)reader.VarInt(), ReadResponse(ref reader)),
+            RequestManifest => ReadRequest(ref reader),
+            ResponseManifest => ReadResponse(ref reader),
+            _ => throw new SerializationException($"unknown ActorHttp message manifest '{manifest}'"),
+        };
+        if (!reader.AtEnd) throw new SerializationException($"ActorHttp message '{manifest}': unexpected bytes after the message");
+        return message;
+    }
+
+    private static int EstimateSize(object obj) => obj switch
+    {
+        EntityRequest e => 128 + e.Request.Body.Count + e.Request.Target.Length * 2,
+        EntityResponse e => 128 + e.Response.Body.Count,
+        HttpRequest r => 128 + r.Body.Count + r.Target.Length * 2,
+        HttpResponse r => 128 + r.Body.Count,
+        _ => 128,
+    };
+
+    private static void WriteRequest(WireWriter writer, HttpRequest request)
+    {
+        if (request.BodyStreamed)
+            throw new SerializationException($"a request with a streamed body cannot cross nodes ({request}): read the body first");
+        writer.String(request.Method);
+        writer.String(request.Target);
+        writer.String(request.Path);
+        writer.String(request.Query);
+        writer.Byte((byte)request.Protocol);
+        writer.VarInt((ulong)request.Headers.Count);
+        foreach (var header in request.Headers)
+        {
+            writer.String(header.Name);
+            writer.String(header.Value);
+        }
+        WriteBody(writer, request.Body);
+        writer.VarInt((ulong)request.RouteValues.Count);
+        foreach (var (name, value) in request.RouteValues)
+        {
+            writer.String(name);
+            writer.String(value);
+        }
+        writer.String(request.RemoteAddress switch
+        {
+            null => null,
+            DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+            var address => address.ToString(), // 127.0.0.1:5000, [::1]:5000
+        });
+    }
+
+    private static HttpRequest ReadRequest(ref WireReader reader)
+    {
+        var method = HttpMethods.Normalize(reader.String());
+        var target = reader.String();
+        var path = reader.String();
+        var query = reader.String();
+        var protocol = reader.Byte() switch
+        {
+            0 => HttpProtocol.Http10,
+            1 => HttpProtocol.Http11,
+            var p => throw new SerializationException($"ActorHttp request: unknown protocol {p}"),
+        };
+        var headers = new HttpHeader[reader.Count()];
+        for (var i = 0; i < headers.Length; i++) headers[i] = new HttpHeader(reader.String(), reader.String());
+        var body = ReadBody(ref reader);
+        var routeValueCount = reader.Count();
+        var routeValues = routeValueCount == 0 ? null : new Dictionary<string, string>(routeValueCount, StringComparer.Ordinal);
+        for (var i = 0; i < routeValueCount; i++) routeValues![reader.String()] = reader.String();
+        var remote = reader.NullableString();
+        var request = new HttpRequest
+        {
+            Method = method,
+            Target = target,
+            Path = path,
+            Query = query,
+            Protocol = protocol,
+            Headers = headers.Length == 0 ? HttpHeaders.Empty : HttpHeaders.From(headers),
+            Body = body,
+            RemoteAddress = ParseEndPoint(remote),
+        };
+        return routeValues is null ? request : request with { RouteValues = routeValues };
+    }
+
+    private static EndPoint? ParseEndPoint(string? text)
+    {
+        if (text is null) return null;
+        if (IPEndPoint.TryParse(text, out var ip)) return ip;
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), out var port) && port is >= 0 and <= 65535
+            ? new DnsEndPoint(text[..colon], port)
+            : throw new SerializationException($"ActorHttp request: invalid remote address '{text}'");
+    }
+
+    private static void WriteResponse(WireWriter writer, HttpResponse response)
+    {
+        if (response.Streamed)
+            throw new SerializationException("a streamed response cannot cross nodes: its body is not in the message");
+        writer.VarInt((ulong)response.Status);
+        writer.String(response.ContentType);
+        writer.VarInt((ulong)response.Headers.Count);
+        foreach (var header in response.Headers)
+        {
+            writer.String(header.Name);
+            writer.String(header.Value);
+        }
+        WriteBody(writer, response.Body);
+        writer.Bool(response.CloseConnection);
+    }
+
+    private static HttpResponse ReadResponse(ref WireReader reader)
+    {
+        var status = reader.VarInt();
+        if (status is < 100 or > 999) throw new SerializationException($"ActorHttp response: invalid status {status}");
+        var contentType = reader.NullableString();
+        var headers = new HttpHeader[reader.Count()];
+        for (var i = 0; i < headers.Length; i++) headers[i] = new HttpHeader(reader.String(), reader.String());
+        return new HttpResponse
+        {
+            Status = (int)status,
+            ContentType = contentType,
+            Headers = headers,
+            Body = ReadBody(ref reader),
+            CloseConnection = reader.Bool(),
+        };
+    }
+
+    private static void WriteBody(WireWriter writer, ByteString body)
+    {
+        if (body.IsEmpty) writer.Bytes([]);
+        else writer.Bytes(body.ToReadOnlySpan()); // no copy for the usual single-piece body
+    }
+
+    private static ByteString ReadBody(ref WireReader reader)
+    {
+        var bytes = reader.Bytes();
+        return bytes.IsEmpty ? ByteString.Empty : ByteString.FromBytes(bytes.ToArray());
+    }
+}

@@ -1,0 +1,143 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using ActorHttp.Protocol;
+
+namespace ActorHttp.Cluster.Sharding;
+
+/// <summary>
+/// The sharded entity itself, on whichever node hosts its shard: runs the user's handler actor as its child and adapts
+/// envelopes, so the handler sees an ordinary <see cref="HttpRequest"/> and replies to <c>Sender</c>. Each request
+/// goes to the handler with a <see cref="ReplyRelay"/> as sender, which wraps the reply in an <see cref="EntityResponse"/>
+/// for the route handler on the accepting node. Passivation is sharding's (<c>passivate-idle-after</c>): the shard stops
+/// this actor, and with it the handler, when no request came for that long. A request the route handler sent again
+/// (see <see cref="ShardedEntity.ResendAfter"/>) is recognised by its sender and correlation id, and dropped.
+/// </summary>
+internal sealed class EntityHost : UntypedActor
+{
+    /// <summary>How many recent requests are remembered to recognise copies: far more than can be in flight for one entity.</summary>
+    private const int RememberedRequests = 256;
+
+    private readonly HashSet<(IActorRef RouteHandler, long CorrelationId)> _received = new();
+    private readonly Queue<(IActorRef RouteHandler, long CorrelationId)> _receivedOrder = new();
+    private readonly ShardedEntity _entity;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef? _handler;
+    private bool _stopping;
+
+    /// <summary>
+    /// What the shard sends to stop this host (hand-off, passivation). Unlike a PoisonPill, which would stop the
+    /// handler with the requests already given to it still in its mailbox, it lets the handler answer those first.
+    /// </summary>
+    public sealed class Stop
+    {
+        public static readonly Stop Instance = new();
+        private Stop() { }
+    }
+
+    public EntityHost(ShardedEntity entity) => _entity = entity;
+
+    public static Props Props(ShardedEntity entity) => Akka.Actor.Props.Create(() => new EntityHost(entity));
+
+    protected override void PreStart()
+    {
+        _handler = Context.ActorOf(_entity.EntityProps, "handler");
+        Context.Watch(_handler);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case EntityRequest when _stopping:
+                break; // too late for this incarnation: the route handler sends it again, the next incarnation answers
+            case EntityRequest request when !FirstCopy(request):
+                break;
+            case EntityRequest request when _handler is not null:
+                _handler.Tell(request.Request, new ReplyRelay(Sender, request.CorrelationId, Self, _entity, _log));
+                break;
+            case EntityRequest request:
+                Sender.Tell(new EntityResponse(request.CorrelationId,
+                    HttpResponse.Error(StatusCodes.InternalServerError, $"entity '{_entity.TypeName}/{Self.Path.Name}' has stopped")), Self);
+                break;
+            case Stop when _handler is null:
+                Context.Stop(Self);
+                break;
+            case Stop:
+                _stopping = true;
+                _handler.Tell(PoisonPill.Instance); // after the requests it has been given
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_handler) && _stopping:
+                Context.Stop(Self);
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_handler):
+                // The handler could not start or stopped itself: answer 500 until the shard stops this host; the next
+                // request after that starts a fresh one.
+                _log.Warning("the handler of entity '{0}/{1}' stopped; passivating", _entity.TypeName, Self.Path.Name);
+                _handler = null;
+                Context.Parent.Tell(new Passivate(Stop.Instance));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private bool FirstCopy(EntityRequest request)
+    {
+        var key = (Sender, request.CorrelationId);
+        if (!_received.Add(key)) return false;
+        _receivedOrder.Enqueue(key);
+        if (_receivedOrder.Count > RememberedRequests) _received.Remove(_receivedOrder.Dequeue());
+        return true;
+    }
+
+    /// <summary>
+    /// The sender the entity's handler sees for one request. Only a complete response can cross nodes: a streamed head
+    /// or a failure becomes a 500 (logged), a body over the limit too; stream chunks that follow are cancelled. The
+    /// first reply wins; later ones are dropped.
+    /// </summary>
+    private sealed class ReplyRelay(IActorRef replyTo, long correlationId, IActorRef host, ShardedEntity entity, ILoggingAdapter log) : MinimalActorRef
+    {
+        private int _answered;
+
+        public override IActorRefProvider Provider => ((IInternalActorRef)host).Provider;
+
+        public override ActorPath Path => host.Path / $"reply-{correlationId}";
+
+        protected override void TellInternal(object message, IActorRef sender)
+        {
+            switch (message)
+            {
+                case HttpResponse { Streamed: false } response when response.Body.Count > entity.MaxBodySize:
+                    log.Error("entity '{0}/{1}' answered with a {2}-byte body; sharded routes carry at most max-body-size = {3} bytes: answered 500",
+                        entity.TypeName, host.Path.Name, response.Body.Count, entity.MaxBodySize);
+                    Reply(HttpResponse.Error(StatusCodes.InternalServerError, "the entity's response is too large to cross nodes"));
+                    break;
+                case HttpResponse { Streamed: false } response:
+                    Reply(response);
+                    break;
+                case HttpResponse:
+                    log.Error("entity '{0}/{1}' answered with a streamed response, which cannot cross nodes: answered 500. " +
+                              "Entities must reply with a complete HttpResponse.", entity.TypeName, host.Path.Name);
+                    Reply(HttpResponse.Error(StatusCodes.InternalServerError, "a sharded entity cannot stream its response"));
+                    break;
+                case ResponseStream.Chunk:
+                    sender.Tell(ResponseStream.Cancelled.Instance, this);
+                    break;
+                case Status.Failure failure:
+                    log.Error(failure.Cause, "entity '{0}/{1}' answered with a failure: answered 500", entity.TypeName, host.Path.Name);
+                    Reply(HttpResponse.Error(StatusCodes.InternalServerError));
+                    break;
+                case RequestBodyStream.Read:
+                    sender.Tell(RequestBodyStream.Completed.Instance, this); // the body arrived whole, in the request
+                    break;
+            }
+        }
+
+        private void Reply(HttpResponse response)
+        {
+            if (Interlocked.Exchange(ref _answered, 1) == 0) replyTo.Tell(new EntityResponse(correlationId, response), host);
+        }
+    }
+}

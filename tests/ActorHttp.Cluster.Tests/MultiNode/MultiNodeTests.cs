@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorHttp.Cluster.Tests.MultiNode;
+
+/// <summary>
+/// Two or three cluster nodes in this process, each with its own HTTP server: requests cross nodes, entity state is
+/// one per id, a graceful leave loses no request, a crash fails fast and heals once the node is downed.
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class MultiNodeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan ClusterWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Asks node <paramref name="via"/> for probe entities until <paramref name="count"/> ids are hosted by <paramref name="owner"/>.</summary>
+    private static async Task<List<string>> IdsHostedByAsync(TestNode via, TestNode owner, int count, string prefix = "id")
+    {
+        var ids = new List<string>();
+        for (var i = 0; ids.Count < count; i++)
+        {
+            if (i > 500) throw new InvalidOperationException($"no {count} ids on {owner.Address} among 500");
+            var answer = await ProbeAsync(via, $"{prefix}{i}");
+            if (answer.Node == owner.Address.ToString()) ids.Add(answer.Id);
+        }
+        return ids;
+    }
+
+    private static async Task<ProbeAnswer> ProbeAsync(TestNode via, string id)
+    {
+        using var response = await via.Client.GetAsync($"/probe/{id}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET /probe/{id} on {via.Address}: {(int)response.StatusCode} {body}");
+        return ProbeAnswer.Parse(body);
+    }
+
+    private static async Task<long> CounterAsync(TestNode via, HttpMethod method, string id)
+    {
+        using var response = await via.Client.SendAsync(new HttpRequestMessage(method, $"/counters/{id}"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} /counters/{id} on {via.Address}: {(int)response.StatusCode} {body}");
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(id, json.RootElement.GetProperty("id").GetString());
+        return json.RootElement.GetProperty("value").GetInt64();
+    }
+
+    [Fact]
+    public async Task A_request_accepted_on_one_node_is_answered_by_the_entity_on_another()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (a, b) = (cluster[0], cluster[1]);
+
+        var onB = await IdsHostedByAsync(a, b, 3);
+        foreach (var id in onB)
+        {
+            // Same entity incarnation whichever node accepts the request; body and headers cross intact.
+            var viaA = await ProbeAsync(a, id);
+            using var post = new HttpRequestMessage(HttpMethod.Post, $"/probe/{id}") { Content = new StringContent("héllo wörld") };
+            post.Headers.Add("X-Test", "crossed");
+            using var response = await b.Client.SendAsync(post);
+            var viaB = ProbeAnswer.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(b.Address.ToString(), viaA.Node);
+            Assert.Equal(viaA.Instance, viaB.Instance);
+            Assert.Equal(System.Text.Encoding.UTF8.GetByteCount("héllo wörld"), viaB.BodyLength);
+            Assert.Equal("crossed", viaB.Header);
+        }
+        var onA = await IdsHostedByAsync(b, a, 1);
+        Assert.Equal(a.Address.ToString(), (await ProbeAsync(b, onA[0])).Node);
+    }
+
+    [Fact]
+    public async Task Entity_state_is_the_same_whichever_node_is_asked()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (a, b) = (cluster[0], cluster[1]);
+        var ids = Enumerable.Range(0, 12).Select(i => $"c{i}").ToList();
+
+        // Increments through both nodes, concurrently: each id's single entity counts every one of them.
+        await Task.WhenAll(ids.SelectMany(id => new[] { a, b, a, b, a }.Select(node => CounterAsync(node, HttpMethod.Post, id))));
+        foreach (var id in ids)
+        {
+            Assert.Equal(5, await CounterAsync(a, HttpMethod.Get, id));
+            Assert.Equal(5, await CounterAsync(b, HttpMethod.Get, id));
+        }
+        Assert.Equal(0, await CounterAsync(b, HttpMethod.Delete, ids[0]));
+        Assert.Equal(0, await CounterAsync(a, HttpMethod.Get, ids[0]));
+    }
+
+    [Fact]
+    public async Task A_graceful_leave_under_a_stream_of_requests_loses_none()
+    {
+        // The default entity-timeout (5 s): hand-off plus one resend-after (1 s) fit in it even on a busy 2-core machine.
+        await using var cluster = await TestCluster.StartAsync(2,
+            () => TestRoutes.With(TestRoutes.Counters(), TestRoutes.Probe() with { EntityTimeout = TimeSpan.FromSeconds(5) }));
+        var (a, b) = (cluster[0], cluster[1]);
+        var movingIds = await IdsHostedByAsync(a, b, 10, "m");
+        var statuses = new ConcurrentBag<(int Status, string Body, long SentAtMs)>();
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+
+        async Task Stream(int worker)
+        {
+            var random = new Random(worker);
+            while (!stop.IsCancellationRequested)
+            {
+                var id = movingIds[random.Next(movingIds.Count)];
+                var sentAt = clock.ElapsedMilliseconds;
+                using var response = await a.Client.PostAsync($"/probe/{id}", null);
+                statuses.Add(((int)response.StatusCode, await response.Content.ReadAsStringAsync(), sentAt));
+            }
+        }
+
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() => Stream(w))).ToList();
+        await Task.Delay(500);
+        var leftAt = clock.ElapsedMilliseconds;
+        await b.LeaveAsync(TimeSpan.FromSeconds(40));
+        output.WriteLine($"node B asked to leave at {leftAt} ms, gone at {clock.ElapsedMilliseconds} ms");
+        await TestCluster.WaitForUpMembersAsync(a, 1, ClusterWait);
+        await Task.Delay(1000); // requests after the hand-off, served on A
+        stop.Cancel();
+        await Task.WhenAll(workers);
+
+        var failed = statuses.Where(s => s.Status != 200).ToList();
+        output.WriteLine($"{statuses.Count} requests, {failed.Count} not 200");
+        foreach (var (status, body, sentAt) in failed) output.WriteLine($"  sent at {sentAt} ms: {status} {body.Trim()}");
+        Assert.True(failed.Count == 0, $"{failed.Count} of {statuses.Count} requests failed, e.g. {failed.FirstOrDefault()}");
+        Assert.True(statuses.Count > 50, $"only {statuses.Count} requests went through");
+        foreach (var id in movingIds) Assert.Equal(a.Address.ToString(), (await ProbeAsync(a, id)).Node);
+    }
+
+    [Fact]
+    public async Task A_crashed_node_fails_its_requests_fast_until_it_is_downed_then_its_shards_move()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var (a, c) = (cluster[0], cluster[2]);
+        var onC = await IdsHostedByAsync(a, c, 2, "k");
+
+        await c.CrashAsync();
+        var crashed = Stopwatch.StartNew();
+        await Eventually.TrueAsync(() => a.Cluster.State.Unreachable.Any(m => m.Address.Equals(c.Address)), ClusterWait, "C to become unreachable");
+        output.WriteLine($"C unreachable after {crashed.ElapsedMilliseconds} ms");
+
+        // Known to live on an unreachable node: 503 at once (not after the 2 s entity timeout), with Retry-After.
+        var sw = Stopwatch.StartNew();
+        using (var response = await a.Client.GetAsync($"/probe/{onC[0]}"))
+        {
+            sw.Stop();
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.OK)
+                Assert.Fail($"answered 200 while C is unreachable: {body}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "no Retry-After");
+            Assert.Contains("unreachable", body);
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"503 took {sw.ElapsedMilliseconds} ms");
+        }
+
+        // The split-brain resolver downs C (A and B are the majority); its shards start on A or B.
+        foreach (var id in onC)
+        {
+            var answer = await Eventually.SucceedsAsync(() => ProbeAsync(a, id), ClusterWait);
+            Assert.NotEqual(c.Address.ToString(), answer.Node);
+        }
+        output.WriteLine($"C's shards served again {crashed.ElapsedMilliseconds} ms after the crash");
+        Assert.DoesNotContain(a.Cluster.State.Members, m => m.Address.Equals(c.Address));
+    }
+}

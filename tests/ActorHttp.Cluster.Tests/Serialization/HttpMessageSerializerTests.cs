@@ -1,0 +1,222 @@
+using System.Net;
+using System.Runtime.Serialization;
+using System.Text;
+using Akka.Actor;
+using Akka.IO;
+using Akka.Serialization;
+using ActorHttp.Cluster.Serialization;
+using ActorHttp.Cluster.Sharding;
+using ActorHttp.Protocol;
+using Xunit;
+
+namespace ActorHttp.Cluster.Tests.Serialization;
+
+/// <summary>
+/// The wire format of cross-node HTTP messages: every message type round-trips through the serializer Akka picks for
+/// it (bound in reference.conf), including empty and large bodies and non-ASCII headers; bad input fails clearly.
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class HttpMessageSerializerTests : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("serialization", ClusterHttp.DefaultConfig());
+    private Akka.Serialization.Serialization Serialization => _system.Serialization;
+
+    public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
+
+    private static HttpRequest FullRequest(ByteString body) => new()
+    {
+        Method = HttpMethods.Post,
+        Target = "/counters/caf%C3%A9?x=1&y=%20",
+        Path = "/counters/caf%C3%A9",
+        Query = "x=1&y=%20",
+        Protocol = HttpProtocol.Http10,
+        Headers = HttpHeaders.From(("Host", "127.0.0.1"), ("X-Latin1", "naïve façade"), ("Content-Type", "text/plain"), ("X-Empty", "")),
+        Body = body,
+        RouteValues = new Dictionary<string, string> { ["id"] = "café", ["emoji"] = "😀/☃" },
+        RemoteAddress = new IPEndPoint(IPAddress.Parse("127.0.0.1"), 51234),
+    };
+
+    private static HttpResponse FullResponse(ByteString body) => new()
+    {
+        Status = 201,
+        ContentType = "application/json; charset=utf-8",
+        Headers = [new HttpHeader("X-Unicode", "日本語 ✓"), new HttpHeader("Set-Cookie", "a=1"), new HttpHeader("Set-Cookie", "b=2")],
+        Body = body,
+        CloseConnection = true,
+    };
+
+    private static ByteString Bytes(int count)
+    {
+        var bytes = new byte[count];
+        new Random(count).NextBytes(bytes);
+        return ByteString.FromBytes(bytes);
+    }
+
+    private T RoundTrip<T>(T message) where T : notnull
+    {
+        var serializer = Serialization.FindSerializerFor(message);
+        Assert.IsType<HttpMessageSerializer>(serializer);
+        var bytes = serializer.ToBinary(message);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        return Assert.IsType<T>(Serialization.Deserialize(bytes, serializer.Identifier, manifest));
+    }
+
+    private static void AssertSame(HttpRequest expected, HttpRequest actual)
+    {
+        Assert.Equal(expected.Method, actual.Method);
+        Assert.Same(HttpMethods.Normalize(expected.Method), actual.Method); // interned again, so reference comparisons work
+        Assert.Equal(expected.Target, actual.Target);
+        Assert.Equal(expected.Path, actual.Path);
+        Assert.Equal(expected.Query, actual.Query);
+        Assert.Equal(expected.Protocol, actual.Protocol);
+        Assert.Equal(expected.Headers.ToList(), actual.Headers.ToList());
+        Assert.Equal(expected.Body.ToArray(), actual.Body.ToArray());
+        Assert.Equal(expected.RouteValues.OrderBy(v => v.Key), actual.RouteValues.OrderBy(v => v.Key));
+        Assert.Equal(expected.RemoteAddress?.ToString(), actual.RemoteAddress?.ToString());
+        Assert.False(actual.BodyStreamed);
+    }
+
+    private static void AssertSame(HttpResponse expected, HttpResponse actual)
+    {
+        Assert.Equal(expected.Status, actual.Status);
+        Assert.Equal(expected.ContentType, actual.ContentType);
+        Assert.Equal(expected.Headers, actual.Headers);
+        Assert.Equal(expected.Body.ToArray(), actual.Body.ToArray());
+        Assert.Equal(expected.CloseConnection, actual.CloseConnection);
+        Assert.False(actual.Streamed);
+    }
+
+    [Fact]
+    public void Is_the_serializer_of_every_cross_node_message_with_identifier_8090()
+    {
+        object[] messages =
+        [
+            new EntityRequest("a", 1, FullRequest(ByteString.Empty)),
+            new EntityResponse(1, HttpResponse.Text("x")),
+            FullRequest(ByteString.Empty),
+            HttpResponse.Text("x"),
+        ];
+        foreach (var message in messages)
+        {
+            var serializer = Serialization.FindSerializerFor(message);
+            Assert.IsType<HttpMessageSerializer>(serializer);
+            Assert.Equal(8090, serializer.Identifier);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(65_536)]
+    [InlineData(4 * 1024 * 1024)]
+    public void Requests_round_trip_with_any_body_size(int bodySize)
+    {
+        var request = FullRequest(Bytes(bodySize));
+        AssertSame(request, RoundTrip(request));
+    }
+
+    [Fact]
+    public void A_minimal_request_round_trips_with_its_defaults()
+    {
+        var request = new HttpRequest { Method = "GET", Target = "*", Path = "*" };
+        var copy = RoundTrip(request);
+        AssertSame(request, copy);
+        Assert.Empty(copy.RouteValues);
+        Assert.Null(copy.RemoteAddress);
+        Assert.Equal(HttpHeaders.Empty, copy.Headers);
+    }
+
+    [Fact]
+    public void Remote_addresses_keep_their_form()
+    {
+        foreach (var address in new EndPoint[] { new IPEndPoint(IPAddress.IPv6Loopback, 8080), new DnsEndPoint("client.example", 0) })
+        {
+            var request = FullRequest(ByteString.Empty) with { RemoteAddress = address };
+            Assert.Equal(address.ToString(), RoundTrip(request).RemoteAddress?.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    [InlineData(2 * 1024 * 1024)]
+    public void Responses_round_trip_with_any_body_size(int bodySize)
+    {
+        var response = FullResponse(Bytes(bodySize));
+        AssertSame(response, RoundTrip(response));
+    }
+
+    [Fact]
+    public void A_response_without_content_type_or_headers_round_trips()
+    {
+        var response = HttpResponse.Empty(204);
+        AssertSame(response, RoundTrip(response));
+    }
+
+    [Fact]
+    public void Envelopes_round_trip()
+    {
+        var request = new EntityRequest("caf\u00e9 \u65e5\u672c", long.MaxValue, FullRequest(Bytes(1000)));
+        var requestCopy = RoundTrip(request);
+        Assert.Equal(request.EntityId, requestCopy.EntityId);
+        Assert.Equal(request.CorrelationId, requestCopy.CorrelationId);
+        AssertSame(request.Request, requestCopy.Request);
+
+        var response = new EntityResponse(42, FullResponse(Bytes(1000)));
+        var responseCopy = RoundTrip(response);
+        Assert.Equal(42, responseCopy.CorrelationId);
+        AssertSame(response.Response, responseCopy.Response);
+    }
+
+    [Fact]
+    public void The_format_is_compact()
+    {
+        var request = new EntityRequest("a", 7, new HttpRequest
+        {
+            Method = "GET", Target = "/counters/a", Path = "/counters/a",
+            Headers = HttpHeaders.From(("Host", "127.0.0.1:18080")),
+            RouteValues = new Dictionary<string, string> { ["id"] = "a" },
+        });
+        var bytes = Serialization.FindSerializerFor(request).ToBinary(request);
+        Assert.True(bytes.Length < 80, $"{bytes.Length} bytes for a small GET");
+    }
+
+    [Fact]
+    public void Another_format_version_is_refused_with_a_clear_message()
+    {
+        var serializer = (SerializerWithStringManifest)Serialization.FindSerializerFor(HttpResponse.Text("x"));
+        var bytes = serializer.ToBinary(HttpResponse.Text("x"));
+        bytes[0] = 2;
+        var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "R"));
+        Assert.Contains("format version 2", e.Message);
+        Assert.Contains("reads version 1", e.Message);
+    }
+
+    [Fact]
+    public void Truncated_trailing_or_unknown_input_is_a_serialization_exception()
+    {
+        var serializer = (SerializerWithStringManifest)Serialization.FindSerializerFor(HttpResponse.Text("x"));
+        var bytes = serializer.ToBinary(new EntityResponse(1, FullResponse(Bytes(100))));
+        for (var length = 0; length < bytes.Length; length++)
+            Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..length], "ER"));
+        Assert.Throws<SerializationException>(() => serializer.FromBinary([.. bytes, 0], "ER"));
+        Assert.Contains("unknown", Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "ZZ")).Message);
+    }
+
+    [Fact]
+    public void Streamed_messages_cannot_cross_nodes()
+    {
+        var serializer = (SerializerWithStringManifest)Serialization.FindSerializerFor(HttpResponse.Text("x"));
+        Assert.Contains("streamed", Assert.Throws<SerializationException>(
+            () => serializer.ToBinary(FullRequest(ByteString.Empty) with { BodyStreamed = true })).Message);
+        Assert.Contains("streamed", Assert.Throws<SerializationException>(
+            () => serializer.ToBinary(HttpResponse.StreamedHead())).Message);
+    }
+
+    [Fact]
+    public void Bodies_made_of_several_pieces_are_written_whole()
+    {
+        var body = ByteString.FromString("hello, ", Encoding.UTF8) + ByteString.FromString("world", Encoding.UTF8);
+        Assert.Equal("hello, world", RoundTrip(HttpResponse.Text("") with { Body = body }).BodyAsString());
+    }
+}
