@@ -482,14 +482,9 @@ public sealed class HttpRequestParser
             switch (_state)
             {
                 case State.FixedBody when _streaming:
-                {
-                    var n = (int)Math.Min(data.Length - pos, _bodyRemaining);
-                    if (n == 0) return ParseStatus.NeedMoreData;
-                    var part = ByteString.FromBytes(buffer, offset + pos, n);
-                    pos += n;
-                    _bodyRemaining -= n;
-                    return EmitPart(part, last: _bodyRemaining == 0);
-                }
+                    return TakePart(buffer, offset, data.Length, ref pos, out var sizedPart)
+                        ? EmitPart(sizedPart, last: _bodyRemaining == 0)
+                        : ParseStatus.NeedMoreData;
                 case State.FixedBody:
                 {
                     var available = data.Length - pos;
@@ -531,11 +526,7 @@ public sealed class HttpRequestParser
                 }
                 case State.ChunkData when _streaming:
                 {
-                    var n = (int)Math.Min(data.Length - pos, _bodyRemaining);
-                    if (n == 0) return ParseStatus.NeedMoreData;
-                    var part = ByteString.FromBytes(buffer, offset + pos, n);
-                    pos += n;
-                    _bodyRemaining -= n;
+                    if (!TakePart(buffer, offset, data.Length, ref pos, out var part)) return ParseStatus.NeedMoreData;
                     if (_bodyRemaining == 0) _state = State.ChunkDataEnd;
                     return EmitPart(part, last: false);
                 }
@@ -592,6 +583,19 @@ public sealed class HttpRequestParser
                     throw new InvalidOperationException($"unexpected parser state {_state}");
             }
         }
+    }
+
+    /// <summary>
+    /// Takes what has arrived of the current streamed stretch (the rest of a sized body, or of a chunk) as a part that
+    /// refers to the caller's array. False when nothing has arrived.
+    /// </summary>
+    private bool TakePart(byte[] buffer, int offset, int length, ref int pos, out ByteString part)
+    {
+        var n = (int)Math.Min(length - pos, _bodyRemaining);
+        part = n == 0 ? ByteString.Empty : ByteString.FromBytes(buffer, offset + pos, n);
+        pos += n;
+        _bodyRemaining -= n;
+        return n > 0;
     }
 
     /// <summary>Grows the body buffer to hold <paramref name="needed"/> bytes, doubling, never beyond <paramref name="limit"/>.</summary>
