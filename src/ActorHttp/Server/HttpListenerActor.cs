@@ -13,7 +13,7 @@ namespace ActorHttp.Server;
 /// graceful termination. Does nothing per request: accepting is its only hot path.
 /// States: binding → bound (accepting, or answering 503 once unbound) → terminating (draining, then releasing the port).
 /// </summary>
-internal sealed class HttpListenerActor : ReceiveActor
+internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
 {
     private readonly ServerSettings _settings;
     private readonly IRequestRouter _router;
@@ -21,6 +21,9 @@ internal sealed class HttpListenerActor : ReceiveActor
     private readonly HttpResponseRenderer _renderer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _terminateWaiters = [];
+
+    /// <summary>The shutdown timers; Akka cancels them when the listener stops.</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
     private IActorRef? _tcpListener;
     private int _open;
     private bool _accepting = true;
@@ -102,7 +105,7 @@ internal sealed class HttpListenerActor : ReceiveActor
             _accepting = false;
             _terminateWaiters.Add(Sender);
             foreach (var child in Context.GetChildren()) child.Tell(DrainConnection.Instance);
-            Context.System.Scheduler.ScheduleTellOnce(terminate.Deadline, Self, ListenerCommands.HardDeadline.Instance, Self);
+            Timers.StartSingleTimer("hard-deadline", ListenerCommands.HardDeadline.Instance, terminate.Deadline);
             Become(Terminating);
             UnbindWhenDrained();
         });
@@ -127,7 +130,7 @@ internal sealed class HttpListenerActor : ReceiveActor
             // (which resets whatever is still open) once the connections are done or after a last grace period.
             _log.Warning("shutdown deadline passed with {0} connection(s) still busy; answering their requests 503", _open);
             foreach (var child in Context.GetChildren()) child.Tell(ShutdownDeadlinePassed.Instance);
-            Context.System.Scheduler.ScheduleTellOnce(_settings.LingerTimeout, Self, ListenerCommands.GraceOver.Instance, Self);
+            Timers.StartSingleTimer("grace-over", ListenerCommands.GraceOver.Instance, _settings.LingerTimeout);
         });
         Receive<ListenerCommands.GraceOver>(_ => Unbind());
         Receive<Tcp.Unbound>(_ => FinishTermination());
@@ -152,7 +155,7 @@ internal sealed class HttpListenerActor : ReceiveActor
         _tcpListener.Tell(Tcp.Unbind.Instance);
         _tcpListener = null;
         // Unbound normally follows at once; if the transport is gone, finish anyway.
-        Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(5), Self, Tcp.Unbound.Instance, Self);
+        Timers.StartSingleTimer("unbound-fallback", Tcp.Unbound.Instance, TimeSpan.FromSeconds(5));
     }
 
     private void Accept(Tcp.Connected connected, bool reject)
