@@ -39,6 +39,13 @@ SCENARIOS = {
                  "target": {"max_kb_per_conn": 4.0}},
 }
 
+# cluster2: ActorHttp alone, sharded POST /counters/{id}; manifest scenarios counters1 / counters2 (peak) and
+# counters1half / counters2half (paced to half of that peak), all with server ActorHttp.
+CLUSTER = {"title": "Sharded /counters/{id}: requests to node 1 of two nodes vs one node",
+           "target": {"min_share": 0.4, "max_half_load_p99_ms": 5.0}}
+CLUSTER_RUNS = {"counters1": "1 node, peak", "counters1half": "1 node, half load",
+                "counters2": "2 nodes, peak", "counters2half": "2 nodes, half load"}
+
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 
 
@@ -203,6 +210,38 @@ def aggregate(runs, meta):
     return scenarios, servers
 
 
+def aggregate_cluster(runs, meta):
+    """The cluster2 entry: best of each of CLUSTER_RUNS, the 2-node / 1-node throughput share and the target."""
+    if "cluster2" not in meta.get("scenarios", "cluster2").split(","):
+        return None
+    entry = {"title": CLUSTER["title"], "target": CLUSTER["target"], "runs": {}}
+    for name in CLUSTER_RUNS:
+        mine = [r for r in runs if r["scenario"] == name and r["server"] == SUBJECT]
+        best = best_run(mine, memory=False)
+        reasons = sorted({r["reason"] for r in mine if not r["ok"] and r.get("reason")})
+        entry["runs"][name] = {"best": best, "reason": None if best else ("; ".join(reasons) or "not run")}
+    best = {name: cell["best"] for name, cell in entry["runs"].items()}
+    entry["share_of_single_node"] = ratio(best["counters2"], best["counters1"], "rps")
+    half = best["counters2half"]
+    target = CLUSTER["target"]
+    if entry["share_of_single_node"] is None or half is None or half.get("p99_ms") is None:
+        missing = [n for n in ("counters1", "counters2", "counters2half") if best[n] is None]
+        entry["met"] = None
+        entry["target_detail"] = f"missing: {', '.join(missing)}" if missing else "no p99 at half load"
+    else:
+        errors = sum(b["errors"] for b in best.values() if b)
+        entry["met"] = (entry["share_of_single_node"] >= target["min_share"]
+                        and half["p99_ms"] < target["max_half_load_p99_ms"] and errors == 0)
+        entry["target_detail"] = (f"{entry['share_of_single_node']:.2f}x of 1 node, p99 {fmt_lat(half['p99_ms'])} at "
+                                  f"{half['rps']:,.0f} req/s, {errors} errors")
+    return entry
+
+
+def cluster_target_text():
+    t = CLUSTER["target"]
+    return f">= {t['min_share']:.0%} of 1 node, p99 < {t['max_half_load_p99_ms']:g}ms at half"
+
+
 # ---- text report ------------------------------------------------------------------------------
 
 def fmt_lat(ms):
@@ -279,7 +318,25 @@ def memory_rows(scenarios, servers):
     return rows, notes
 
 
-def print_report(scenarios, servers, meta):
+def print_cluster(cluster):
+    print()
+    print(cluster["title"] + " (wrk -t2 -c64, random ids of 10,000)")
+    rows = [("cluster run", "req/s", "p50", "p99", "errors")]
+    notes = []
+    for name, label in CLUSTER_RUNS.items():
+        cell = cluster["runs"][name]
+        b = cell["best"]
+        if b is None:
+            rows.append((label, "n/a", "-", "-", "-"))
+            notes.append(f"{label}: n/a: {cell['reason']}")
+        else:
+            rows.append((label, f"{b['rps']:,.0f}", fmt_lat(b["p50_ms"]), fmt_lat(b.get("p99_ms")), str(b["errors"])))
+    print_table(rows, 1)
+    for n in notes:
+        print("  " + n)
+
+
+def print_report(scenarios, servers, meta, cluster=None):
     print()
     print(f"ActorHttp vs Kestrel vs nginx: best of {meta.get('repetitions')} repetition(s), "
           f"{meta.get('duration_s')} s per wrk scenario, {meta.get('cores')} cores, 127.0.0.1 only, "
@@ -298,10 +355,15 @@ def print_report(scenarios, servers, meta):
     for n in notes + mnotes:
         print("  " + n)
     print()
+    if cluster:
+        print_cluster(cluster)
+        print()
     print("Targets (ActorHttp, ratios measured in this run):")
     for name, e in scenarios.items():
         if e["target"]:
             print(f"  {fmt_result(e['met']) or 'n/a':6}  {name:12} {target_text(e['target']):26} {e['target_detail']}")
+    if cluster:
+        print(f"  {fmt_result(cluster['met']) or 'n/a':6}  {'cluster2':12} {cluster_target_text()}: {cluster['target_detail']}")
 
 
 # ---- main -------------------------------------------------------------------------------------
@@ -327,7 +389,8 @@ def main(argv=None):
 
     runs = read_manifest(args.manifest, meta)
     scenarios, servers = aggregate(runs, meta)
-    print_report(scenarios, servers, meta)
+    cluster = aggregate_cluster(runs, meta)
+    print_report(scenarios, servers, meta, cluster)
 
     result = {
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -336,6 +399,7 @@ def main(argv=None):
         "meta": meta,
         "servers": servers,
         "scenarios": scenarios,
+        "cluster": cluster,
         "runs": runs,
     }
     json_path = os.path.join(args.out, "results.json")

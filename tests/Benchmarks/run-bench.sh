@@ -28,6 +28,10 @@
 #   conns1000    wrk -t2 -c1000, keep-alive GET /plaintext
 #   conns4000    wrk -t2 -c4000, keep-alive GET /plaintext
 #   close        wrk -t1 -c32 with "Connection: close": a new connection per request (last: it leaves TIME_WAITs)
+#   cluster2     ActorHttp only, after the servers: POST /counters/{id} (sharded entities, random ids of 10,000;
+#                counters.lua) with wrk -t2 -c64 on a cluster of one node, then on node 1 of a two-node cluster
+#                (about half the entities on node 2), both started by deploy/local/cluster.sh on ports 17080.. /
+#                17180..; each at peak, then paced to half of its peak (p99 at half load)
 # A scenario a server cannot run (not started, refused a route, too few file descriptors...) is n/a with the
 # reason; the run goes on. Report: a table with req/s, p50/p99, errors, the ratios ActorHttp / Kestrel and
 # ActorHttp / nginx and met/MISSED per target; artifacts/bench/results.json and results.svg. Raw tool output
@@ -40,7 +44,7 @@ BENCH_DIR=tests/Benchmarks
 
 # ---- options ---------------------------------------------------------------------------------
 ALL_SERVERS=(ActorHttp Kestrel nginx)
-ALL_SCENARIOS=(idle5000 plaintext pipelined16 echo4k static10k httperf13 httperf10k conns1000 conns4000 close)
+ALL_SCENARIOS=(idle5000 plaintext pipelined16 echo4k static10k httperf13 httperf10k conns1000 conns4000 close cluster2)
 DURATION=6
 REPS=2
 WARMUP_SECONDS=3
@@ -95,6 +99,9 @@ while (($#)); do
 done
 ((${#SERVERS[@]})) || fail_usage "no servers selected"
 ((${#SCENARIOS[@]})) || fail_usage "no scenarios selected"
+# Scenarios run on every server in turn; cluster2 runs once, after them (cluster_scenario).
+SERVER_SCENARIOS=()
+for sc in "${SCENARIOS[@]}"; do [[ $sc == cluster2 ]] || SERVER_SCENARIOS+=("$sc"); done
 SETTLE_SECONDS=2          # before reading RSS, so the server finishes setting connections up
 if ((QUICK)); then
     ((DURATION_SET)) || DURATION=2
@@ -116,6 +123,9 @@ IDLE_CONNECTIONS=5000
 PIPELINE_DEPTH=16
 ECHO_BODY_BYTES=4096
 STATIC_FILE_BYTES=10240
+COUNTER_IDS=10000         # cluster2: distinct entity ids, spread over the shards
+CLUSTER_HTTP_BASE=17080   # cluster2: node n serves HTTP on CLUSTER_HTTP_BASE+n-1, remoting on CLUSTER_REMOTE_BASE+n-1
+CLUSTER_REMOTE_BASE=17180
 
 # Each repetition moves every server to the next port: the TIME_WAITs of one repetition's connection-per-request
 # scenario then never meet the next repetition's connections.
@@ -149,6 +159,7 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 # ---- processes: everything started in the background is stopped when the script leaves ---------
 SERVER_PID=""   # the server under test; its own process group (nginx has workers)
 TOOL_PID=""     # wrk, httperf or the idle-connection client
+CLUSTER_NODES=0 # cluster2: nodes started by deploy/local/cluster.sh, stopped by it
 BUILD_PIDS=()   # dotnet builds running in parallel
 
 # stop_pid PID [GROUP]: SIGTERM, up to 10 s, then SIGKILL; with GROUP, the whole process group PID.
@@ -174,6 +185,7 @@ cleanup() {
     for pid in "${BUILD_PIDS[@]}"; do stop_pid "$pid"; done
     if [[ -n $TOOL_PID ]]; then stop_pid "$TOOL_PID"; TOOL_PID=""; fi
     if [[ -n $SERVER_PID ]]; then stop_pid "$SERVER_PID" group; SERVER_PID=""; fi
+    ((CLUSTER_NODES == 0)) || cluster_ctl stop >/dev/null 2>&1 || true
     exit "$rc"
 }
 trap cleanup EXIT
@@ -448,6 +460,55 @@ idle_memory_scenario() {
     sleep 1 # let the server close them before the next scenario
 }
 
+# ---- cluster2: sharded counters on one node, then on two ---------------------------------------
+cluster_ctl() { # cluster.sh with the benchmark's ports, state directory and Release binary
+    ACTORHTTP_HTTP_BASE=$CLUSTER_HTTP_BASE ACTORHTTP_REMOTE_BASE=$CLUSTER_REMOTE_BASE \
+        ACTORHTTP_CLUSTER_DIR="$ROOT/$OUT/cluster" ACTORHTTP_HOST_DLL="$ROOT/${DLL[ActorHttp]}" \
+        deploy/local/cluster.sh "$@"
+}
+
+# counters_wrk scenario nodes [rate]: wrk -t2 -c64 POST /counters/c<random> against node 1; with a rate, paced to it.
+counters_wrk() {
+    local sc=$1 nodes=$2 rate=${3:-0} out="$RAW/$1-ActorHttp-rep1.txt" url="http://$HOST:$CLUSTER_HTTP_BASE/counters/"
+    log "  $sc: wrk -t2 -c64 -d${DURATION}s -s counters.lua $url -- $COUNTER_IDS POST ($nodes node(s)$( ((rate)) && echo ", paced to $rate req/s"))"
+    COUNTERS_RATE=$rate COUNTERS_CONNECTIONS=64 run_tool "$out" $((DURATION + TOOL_GRACE)) wrk -t2 -c64 -d"${DURATION}s" \
+        --latency -s "$BENCH_DIR/counters.lua" "$url" -- "$COUNTER_IDS" POST || true
+    record "$sc" ActorHttp 1 wrk "$out"
+    local errors
+    errors=$(grep -E 'Socket errors|Non-2xx' "$out" | sed 's/^ *//' | paste -sd ';' - || true)
+    log "    $(grep -E '^Requests/sec:' "$out" || echo 'no result'), p99 $(awk '$1 == "99%" { print $2 }' "$out")${errors:+; $errors}"
+}
+
+cluster_scenario() {
+    local nodes sc peak
+    if [[ " ${SERVERS[*]} " != *" ActorHttp "* ]]; then return 0; fi
+    log "cluster2: sharded /counters/{id}, one node, then two"
+    for nodes in 1 2; do
+        sc=counters$nodes
+        if ! cluster_ctl start "$nodes" >"$LOGS/cluster-start-$nodes.log" 2>&1; then
+            CLUSTER_NODES=$nodes; cluster_ctl stop >/dev/null 2>&1 || true; CLUSTER_NODES=0
+            log "  $sc: n/a: the cluster did not start (log: $LOGS/cluster-start-$nodes.log)"
+            record "$sc" ActorHttp 1 na "cluster of $nodes did not start: $(tail -n1 "$LOGS/cluster-start-$nodes.log")"
+            record "${sc}half" ActorHttp 1 na "cluster of $nodes did not start"
+            continue
+        fi
+        CLUSTER_NODES=$nodes
+        # Warm-up: JIT, and every shard allocated (its first request asks the coordinator where it lives).
+        run_tool "$RAW/warmup-$sc.txt" $((WARMUP_SECONDS + TOOL_GRACE)) wrk -t2 -c64 -d"$((WARMUP_SECONDS + 2))s" \
+            -s "$BENCH_DIR/counters.lua" "http://$HOST:$CLUSTER_HTTP_BASE/counters/" -- "$COUNTER_IDS" POST || true
+        counters_wrk "$sc" "$nodes"
+        peak=$(awk '/^Requests\/sec:/ { printf "%d", $2 / 2 }' "$RAW/$sc-ActorHttp-rep1.txt")
+        if [[ -n $peak && $peak -gt 0 ]]; then
+            counters_wrk "${sc}half" "$nodes" "$peak"
+        else
+            record "${sc}half" ActorHttp 1 na "no peak figure to halve"
+        fi
+        cp "$ROOT/$OUT/cluster/"node-*.log "$LOGS/" 2>/dev/null || true
+        cluster_ctl stop >"$LOGS/cluster-stop-$nodes.log" 2>&1 || log "  cluster stop failed: see $LOGS/cluster-stop-$nodes.log"
+        CLUSTER_NODES=0
+    done
+}
+
 run_scenario() { # server rep scenario
     local s=$1 rep=$2 sc=$3
     SCRIPT_ARGS=()
@@ -472,13 +533,13 @@ bench_server() {
     log "repetition $rep/$REPS: $s"
     if ! start_server "$s" "$rep"; then
         log "  $s did not start: $START_ERROR"
-        for sc in "${SCENARIOS[@]}"; do record "$sc" "$s" "$rep" na "server did not start: $START_ERROR"; done
+        for sc in "${SERVER_SCENARIOS[@]}"; do record "$sc" "$s" "$rep" na "server did not start: $START_ERROR"; done
         return 0
     fi
     check_bodies "$s"
     run_tool "$RAW/warmup-$s-rep$rep.txt" $((WARMUP_SECONDS + TOOL_GRACE)) \
         wrk -t1 -c64 -d"${WARMUP_SECONDS}s" "$(url_of "$s" /plaintext)" || true
-    for sc in "${SCENARIOS[@]}"; do
+    for sc in "${SERVER_SCENARIOS[@]}"; do
         reason=$(na_reason "$sc" "$s")
         if [[ -z $reason ]] && ! server_alive; then reason="the server exited during an earlier scenario (log: $LOGS/$s-rep$rep.log)"; fi
         if [[ -n $reason ]]; then
@@ -525,8 +586,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
     if ((rep % 2 == 0)); then # every other repetition in reverse, so no server always runs first or last
         for ((i = 0; i < ${#SERVERS[@]}; i++)); do order[i]=${SERVERS[${#SERVERS[@]} - 1 - i]}; done
     fi
+    ((${#SERVER_SCENARIOS[@]})) || break
     for s in "${order[@]}"; do bench_server "$s" "$rep"; done
 done
+[[ " ${SCENARIOS[*]} " == *" cluster2 "* ]] && cluster_scenario
 log "measuring: $((SECONDS - MEASURE_START)) s"
 
 python3 "$BENCH_DIR/bench_report.py" --manifest "$MANIFEST" --out "$OUT" \

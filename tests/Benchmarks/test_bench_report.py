@@ -145,6 +145,29 @@ class ReportTests(unittest.TestCase):
         self.assertIsNone(s["met"])
         self.assertEqual(s["target_detail"], "no Kestrel result")
 
+    def test_cluster_share_and_half_load_p99_are_judged(self):
+        def p99(ms):
+            return f"     50%    1.00ms\n     99%    {ms}ms\n  1000 requests in 1.00s\nRequests/sec: 500\n"
+        lines = [("counters1", "ActorHttp", 1, "wrk", self.write("c1", self.wrk(1000))),
+                 ("counters1half", "ActorHttp", 1, "wrk", self.write("c1h", self.wrk(500))),
+                 ("counters2", "ActorHttp", 1, "wrk", self.write("c2", self.wrk(450))),
+                 ("counters2half", "ActorHttp", 1, "wrk", self.write("c2h", p99("3.00")))]
+        meta = {"scenarios": "cluster2"}
+        manifest = self.write("m.tsv", "".join("\t".join(map(str, line)) + "\n" for line in lines))
+        c = bench_report.aggregate_cluster(bench_report.read_manifest(manifest, meta), meta)
+        self.assertEqual(c["share_of_single_node"], 0.45)
+        self.assertTrue(c["met"])  # 45% >= 40%, p99 3 ms < 5 ms
+        lines[3] = ("counters2half", "ActorHttp", 1, "wrk", self.write("c2h", p99("7.00")))
+        manifest = self.write("m.tsv", "".join("\t".join(map(str, line)) + "\n" for line in lines))
+        c = bench_report.aggregate_cluster(bench_report.read_manifest(manifest, meta), meta)
+        self.assertFalse(c["met"])
+        self.assertIn("7.00ms", c["target_detail"])
+        lines[2] = ("counters2", "ActorHttp", 1, "na", "cluster of 2 did not start")
+        manifest = self.write("m.tsv", "".join("\t".join(map(str, line)) + "\n" for line in lines))
+        c = bench_report.aggregate_cluster(bench_report.read_manifest(manifest, meta), meta)
+        self.assertIsNone(c["met"])
+        self.assertEqual(c["runs"]["counters2"]["reason"], "cluster of 2 did not start")
+
     def test_chart_is_well_formed_svg_naming_every_scenario(self):
         scenarios = self.report([
             ("plaintext", "ActorHttp", 1, "wrk", self.write("a1", self.wrk(100))),
