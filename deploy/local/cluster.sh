@@ -12,6 +12,8 @@
 #   ACTORHTTP_HOST_DLL      the node binary (src/ActorHttp.Host/bin/Release/net10.0/ActorHttp.Host.dll, built if missing)
 #   ACTORHTTP_START_TIMEOUT seconds to wait for the cluster to be Up (90)
 #   ACTORHTTP_STOP_TIMEOUT  seconds to wait for each node to exit before killing it (40)
+#   ACTORHTTP_NODE_SETTINGS settings for every node, "key=value" items separated by ';', each passed as --set
+#                           (e.g. "akka.cluster.split-brain-resolver.stable-after=5s")
 # Only 127.0.0.1 is used.
 set -euo pipefail
 
@@ -28,7 +30,7 @@ SYSTEM_NAME="actor-http"
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # The nodes recorded in the state directory, by number (1 2 3 ...).
@@ -101,13 +103,22 @@ start_nodes() {
   fi
   command -v curl >/dev/null || die "curl is needed (scripts/install-tools.sh installs it)"
 
+  local settings=() items=() item
+  IFS=';' read -ra items <<<"${ACTORHTTP_NODE_SETTINGS:-}"
+  for item in "${items[@]}"; do
+    item="${item#"${item%%[![:space:]]*}"}"
+    [ -n "$item" ] || continue
+    [[ "$item" == *=* ]] || die "ACTORHTTP_NODE_SETTINGS: '$item' is not key=value"
+    settings+=(--set "$item")
+  done
+
   seed="akka.tcp://$SYSTEM_NAME@127.0.0.1:$REMOTE_BASE"
   for n in $(seq 1 "$count"); do
     http=$((HTTP_BASE + n - 1))
     remote=$((REMOTE_BASE + n - 1))
     ACTORHTTP_HTTP_HOSTNAME=127.0.0.1 ACTORHTTP_HTTP_PORT="$http" \
     ACTORHTTP_REMOTE_HOSTNAME=127.0.0.1 ACTORHTTP_REMOTE_PORT="$remote" ACTORHTTP_SEED_NODES="$seed" \
-      nohup dotnet "$HOST_DLL" --config "$CONFIG" >"$STATE_DIR/node-$n.log" 2>&1 </dev/null &
+      nohup dotnet "$HOST_DLL" --config "$CONFIG" "${settings[@]}" >"$STATE_DIR/node-$n.log" 2>&1 </dev/null &
     echo "$!" >"$STATE_DIR/node-$n.pid"
     echo "$http" >"$STATE_DIR/node-$n.http"
   done

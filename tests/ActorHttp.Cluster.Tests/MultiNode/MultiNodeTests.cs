@@ -145,18 +145,20 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         await Eventually.TrueAsync(() => a.Cluster.State.Unreachable.Any(m => m.Address.Equals(c.Address)), ClusterWait, "C to become unreachable");
         output.WriteLine($"C unreachable after {crashed.ElapsedMilliseconds} ms");
 
-        // Known to live on an unreachable node: 503 at once (not after the 2 s entity timeout), with Retry-After.
+        // Known to live on an unreachable node: 503 at once, with Retry-After. "unreachable" in the reason says it took
+        // the fail-fast path; the entity timeout's 503 says "did not answer within" instead. (Asserted by what, not how fast.)
         var sw = Stopwatch.StartNew();
         using (var response = await a.Client.GetAsync($"/probe/{onC[0]}"))
         {
             sw.Stop();
+            output.WriteLine($"503 for an entity of the unreachable node after {sw.ElapsedMilliseconds} ms");
             var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == HttpStatusCode.OK)
                 Assert.Fail($"answered 200 while C is unreachable: {body}");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "no Retry-After");
             Assert.Contains("unreachable", body);
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"503 took {sw.ElapsedMilliseconds} ms");
+            Assert.DoesNotContain("did not answer", body);
         }
 
         // The split-brain resolver downs C (A and B are the majority); its shards start on A or B.
