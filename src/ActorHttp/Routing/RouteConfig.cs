@@ -53,7 +53,7 @@ public static class RouteConfig
         var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
         IList<string> methods = route.HasPath("methods") ? route.GetStringList("methods")
             : route.HasPath("method") ? [route.GetString("method")] : [HttpMethods.Get];
-        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health, metrics, sleep, static or a type name)");
+        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health, metrics, sleep, static, actor-census or a type name)");
         var props = extraHandlers != null && extraHandlers.TryGetValue(handler, out var factory) ? factory(route, key) : handler switch
         {
             "text" => TextHandler.Props(
@@ -64,6 +64,7 @@ public static class RouteConfig
             "echo" => EchoHandler.Props(),
             "health" => HealthHandler.Props(),
             "metrics" => MetricsHandler.Props(),
+            "actor-census" => ActorCensusHandler.Props(),
             "sleep" => SleepHandler.Props(route.GetTimeSpan("delay", TimeSpan.FromSeconds(1)), route.GetTimeSpan("max-delay", TimeSpan.FromSeconds(10))),
             "static" => StaticFileHandler.Props(StaticFileSettings.FromConfig(route, key, PathTemplate.Parse(path).CatchAllParameter)),
             _ => PropsOfType(handler, route, key),

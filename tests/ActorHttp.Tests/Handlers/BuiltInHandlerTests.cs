@@ -1,5 +1,6 @@
 using Akka.Actor;
 using ActorHttp.Handlers;
+using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Routing;
 using ActorHttp.Testing;
@@ -158,5 +159,44 @@ public sealed class ReadmeStreamingExampleTests : TestKit
                 yield return Akka.IO.ByteString.FromString($"tick {i}\n");
             }
         }
+    }
+
+    private sealed class Parent : ReceiveActor
+    {
+        public Parent(int children)
+        {
+            for (var i = 0; i < children; i++) Context.ActorOf(Props.Create(() => new Parent(0)), $"child-{i}");
+        }
+    }
+
+    [Fact]
+    public async Task Actor_census_counts_every_level_and_sees_actors_go()
+    {
+        var before = await ActorCensus.CountAsync(Sys);
+        // Three parents with two children each, and one child of them with a child of its own: 3 + 6 + 1 levels deep.
+        var parents = Enumerable.Range(0, 3).Select(i => Sys.ActorOf(Props.Create(() => new Parent(2)), $"census-{i}")).ToList();
+        Sys.ActorOf(Props.Create(() => new Parent(1)), "census-deep").Tell("hello"); // 1 + 1
+        var during = await ActorCensus.CountAsync(Sys);
+        Assert.Equal(before.User + 11, during.User);
+        Assert.Equal(before.System, during.System);
+        Assert.True(during.Depth >= 2, $"depth {during.Depth}");
+
+        foreach (var parent in parents) await parent.GracefulStop(TimeSpan.FromSeconds(3));
+        var after = await ActorCensus.CountAsync(Sys);
+        Assert.Equal(before.User + 2, after.User);
+    }
+
+    [Fact]
+    public void Actor_census_route_answers_json_counts()
+    {
+        var handler = Sys.ActorOf(ActorCensusHandler.Props());
+        var body = this.Send(handler, HttpRequests.Get("/debug/actors"), TimeSpan.FromSeconds(10))
+            .ShouldHaveStatus(200)
+            .ShouldHaveHeader("Content-Type", "application/json")
+            .BodyAsString();
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        var user = json.RootElement.GetProperty("user").GetInt32();
+        Assert.True(user >= 2, body); // at least the handler and its census relay
+        Assert.Equal(user + json.RootElement.GetProperty("system").GetInt32(), json.RootElement.GetProperty("total").GetInt32());
     }
 }
