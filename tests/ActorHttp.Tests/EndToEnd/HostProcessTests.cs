@@ -97,13 +97,15 @@ public sealed class HostProcessTests : IDisposable
         var port = await node.WaitForListeningAsync(StartTimeout);
         using var busy = await RawHttpConnection.OpenAsync(port);
         Assert.Equal(200, (await busy.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).Status);
-        await busy.SendAsync(RawHttpConnection.Request("/blocking?ms=1500"));
+        // Long enough that, even on a loaded machine, the shutdown starts draining while the handler still sleeps:
+        // a response finished before the drain rightly keeps the connection open, and would prove nothing here.
+        await busy.SendAsync(RawHttpConnection.Request("/blocking?ms=4000"));
         await Task.Delay(300); // lets the request reach its handler (makes the scenario likely; nothing is asserted on time)
 
         node.Signal("TERM");
         var response = await busy.ReadResponseAsync();
         Assert.True(response.Status == 200, response.ToString());
-        Assert.Equal("slept 1500 ms\n", response.BodyText);
+        Assert.Equal("slept 4000 ms\n", response.BodyText);
         Assert.True(response.ConnectionClose);
         Assert.Equal(0, await node.WaitForExitAsync(ExitTimeout));
     }
