@@ -24,7 +24,8 @@ Commands:
   bench [args...]  benchmark ActorHttp against Kestrel and nginx (tests/Benchmarks/run-bench.sh):
                    installs wrk, httperf and nginx, builds Release, prints a table, writes
                    artifacts/bench/results.json and results.svg; --quick for a short run,
-                   --micro for the BenchmarkDotNet micro-benchmarks, --help for the rest
+                   --micro for the BenchmarkDotNet micro-benchmarks, --soak for the 10-minute
+                   soak (memory and actor count), --help for the rest
 USAGE
 }
 

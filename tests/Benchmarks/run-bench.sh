@@ -5,6 +5,7 @@
 #   tests/Benchmarks/run-bench.sh [--quick] [--duration SECONDS] [--reps N] [--servers LIST] [--scenarios LIST]
 #                                 [--no-build]
 #   tests/Benchmarks/run-bench.sh --micro [BenchmarkDotNet arguments...]
+#   tests/Benchmarks/run-bench.sh --soak [--minutes N] [--segment SECONDS] [--no-build]
 #
 #   --quick           1 repetition, 2 s per wrk scenario, 1 s warm-up (explicit --duration/--reps still win)
 #   --duration N      seconds per wrk scenario (default 6)
@@ -15,6 +16,8 @@
 #   --micro           only the BenchmarkDotNet micro-benchmarks of the parser and renderer
 #                     (tests/ActorHttp.Benchmarks): all, short job, unless BenchmarkDotNet arguments follow
 #                     (e.g. --micro --filter '*Parse*'); results in artifacts/bench/micro
+#   --soak            only the soak (tests/Benchmarks/run-soak.sh): 10 minutes of rotating load on the ActorHttp
+#                     node; memory and live actors sampled after every segment, verdict steady or GROWING
 #
 # Each repetition starts the servers in turn (order reversed on every other repetition), each on its own port
 # and in its own process group: warm-up (wrk, plaintext), then every scenario, then stop.
@@ -84,6 +87,7 @@ while (($#)); do
         --quick) QUICK=1 ;;
         --no-build) BUILD=0 ;;
         --micro) shift; run_micro "$@" ;;
+        --soak) shift; exec bash "$BENCH_DIR/run-soak.sh" "$@" ;;
         --duration|--reps|--servers|--scenarios) # "--name value": rewritten to "--name=value", parsed below
             (($# >= 2)) || fail_usage "$1 needs a value"
             set -- "$1=$2" "${@:3}"
