@@ -320,7 +320,7 @@ def memory_rows(scenarios, servers):
 
 def print_cluster(cluster):
     print()
-    print(cluster["title"] + " (wrk -t2 -c64, random ids of 10,000)")
+    print(cluster["title"] + " (wrk -t1 -c64, random ids of 10,000)")
     rows = [("cluster run", "req/s", "p50", "p99", "errors")]
     notes = []
     for name, label in CLUSTER_RUNS.items():

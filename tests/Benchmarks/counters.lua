@@ -1,6 +1,6 @@
 -- Sharded counters for wrk: each request goes to /counters/c<N> with N random in 1..IDS, so on a 2-node cluster
 -- (deploy/local/cluster.sh start 2) about half of the entities live on the other node than the one wrk talks to.
--- Usage: wrk -t2 -c64 -d30s -s tests/Benchmarks/counters.lua http://127.0.0.1:18080 -- [IDS] [METHOD]
+-- Usage: wrk -t1 -c64 -d30s -s tests/Benchmarks/counters.lua http://127.0.0.1:18080 -- [IDS] [METHOD]
 -- IDS defaults to 10000; METHOD to POST (increment), or GET (read).
 -- Paced load: with COUNTERS_RATE (requests/s in all) and COUNTERS_CONNECTIONS (wrk's -c) in the environment, every
 -- connection waits between its requests so that together they send about COUNTERS_RATE per second (a ceiling: the

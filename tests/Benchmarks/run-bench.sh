@@ -32,7 +32,7 @@
 #   conns4000    wrk -t2 -c4000, keep-alive GET /plaintext
 #   close        wrk -t1 -c32 with "Connection: close": a new connection per request (last: it leaves TIME_WAITs)
 #   cluster2     ActorHttp only, after the servers: POST /counters/{id} (sharded entities, random ids of 10,000;
-#                counters.lua) with wrk -t2 -c64 on a cluster of one node, then on node 1 of a two-node cluster
+#                counters.lua) with wrk -t1 -c64 on a cluster of one node, then on node 1 of a two-node cluster
 #                (about half the entities on node 2), both started by deploy/local/cluster.sh on ports 17080.. /
 #                17180..; each at peak, then paced to half of its peak (p99 at half load)
 # A scenario a server cannot run (not started, refused a route, too few file descriptors...) is n/a with the
@@ -471,11 +471,11 @@ cluster_ctl() { # cluster.sh with the benchmark's ports, state directory and Rel
         deploy/local/cluster.sh "$@"
 }
 
-# counters_wrk scenario nodes [rate]: wrk -t2 -c64 POST /counters/c<random> against node 1; with a rate, paced to it.
+# counters_wrk scenario nodes [rate]: wrk -t1 -c64 POST /counters/c<random> against node 1; with a rate, paced to it.
 counters_wrk() {
     local sc=$1 nodes=$2 rate=${3:-0} out="$RAW/$1-ActorHttp-rep1.txt" url="http://$HOST:$CLUSTER_HTTP_BASE/counters/"
-    log "  $sc: wrk -t2 -c64 -d${DURATION}s -s counters.lua $url -- $COUNTER_IDS POST ($nodes node(s)$( ((rate)) && echo ", paced to $rate req/s"))"
-    COUNTERS_RATE=$rate COUNTERS_CONNECTIONS=64 run_tool "$out" $((DURATION + TOOL_GRACE)) wrk -t2 -c64 -d"${DURATION}s" \
+    log "  $sc: wrk -t1 -c64 -d${DURATION}s -s counters.lua $url -- $COUNTER_IDS POST ($nodes node(s)$( ((rate)) && echo ", paced to $rate req/s"))"
+    COUNTERS_RATE=$rate COUNTERS_CONNECTIONS=64 run_tool "$out" $((DURATION + TOOL_GRACE)) wrk -t1 -c64 -d"${DURATION}s" \
         --latency -s "$BENCH_DIR/counters.lua" "$url" -- "$COUNTER_IDS" POST || true
     record "$sc" ActorHttp 1 wrk "$out"
     local errors
@@ -498,7 +498,7 @@ cluster_scenario() {
         fi
         CLUSTER_NODES=$nodes
         # Warm-up: JIT, and every shard allocated (its first request asks the coordinator where it lives).
-        run_tool "$RAW/warmup-$sc.txt" $((WARMUP_SECONDS + TOOL_GRACE)) wrk -t2 -c64 -d"$((WARMUP_SECONDS + 2))s" \
+        run_tool "$RAW/warmup-$sc.txt" $((WARMUP_SECONDS + TOOL_GRACE)) wrk -t1 -c64 -d"$((WARMUP_SECONDS + 2))s" \
             -s "$BENCH_DIR/counters.lua" "http://$HOST:$CLUSTER_HTTP_BASE/counters/" -- "$COUNTER_IDS" POST || true
         counters_wrk "$sc" "$nodes"
         peak=$(awk '/^Requests\/sec:/ { printf "%d", $2 / 2 }' "$RAW/$sc-ActorHttp-rep1.txt")
