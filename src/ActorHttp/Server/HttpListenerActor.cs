@@ -62,7 +62,17 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
             Fail($"cannot listen on http://{_settings.Hostname}:{_settings.Port}: {e.Message}", e);
             return;
         }
-        Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, options: null, pullMode: false));
+        // The server's own frame size for its connections (io-frame-size); Akka.IO only checks that its buffer-size
+        // settings are at least the frame size, so they follow it.
+        var tcp = TcpSettings.Create(Context.System);
+        var frame = _settings.IoFrameSize;
+        var tcpSettings = tcp with
+        {
+            MaxFrameSizeBytes = frame,
+            SendBufferSize = Math.Max(tcp.SendBufferSize, 2 * frame),
+            ReceiveBufferSize = Math.Max(tcp.ReceiveBufferSize, 2 * frame),
+        };
+        Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, options: null, pullMode: false) { TcpSettings = tcpSettings });
     }
 
     private void Fail(string message, Exception? cause)

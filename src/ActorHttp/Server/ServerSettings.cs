@@ -12,6 +12,7 @@ public sealed record ServerSettings
     public string Hostname { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 8080;
     public int Backlog { get; init; } = 4096;
+    public int IoFrameSize { get; init; } = 8 * 1024;
     public int MaxConnections { get; init; } = 10000;
     public string ServerHeader { get; init; } = "ActorHttp";
     public int PipeliningLimit { get; init; } = 16;
@@ -55,6 +56,7 @@ public sealed record ServerSettings
             Hostname = Read(c, "hostname", (k, x) => x.GetString(k) is { Length: > 0 } h && !string.IsNullOrWhiteSpace(h) ? h : throw new FormatException("must not be empty")),
             Port = Int(c, "port", 0, 65535),
             Backlog = Int(c, "backlog", 1, int.MaxValue),
+            IoFrameSize = (int)Size(c, "io-frame-size", 512, 16 * 1024 * 1024),
             MaxConnections = Int(c, "max-connections", 1, int.MaxValue),
             ServerHeader = Read(c, "server-header", (k, x) => x.GetString(k) ?? ""),
             PipeliningLimit = Int(c, "pipelining-limit", 1, 1024),
