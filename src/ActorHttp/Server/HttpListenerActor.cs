@@ -22,6 +22,9 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _terminateWaiters = [];
 
+    /// <summary>How long a drained listener waits, with no connection arriving, before it releases the port.</summary>
+    private static readonly TimeSpan ReleaseQuietPeriod = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The shutdown timers; Akka cancels them when the listener stops.</summary>
     public ITimerScheduler Timers { get; set; } = null!;
     private IActorRef? _tcpListener;
@@ -123,8 +126,16 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
 
     private void Terminating()
     {
-        // Connections that raced the shutdown are answered 503 and closed.
-        Receive<Tcp.Connected>(connected => Accept(connected, reject: true));
+        // Connections that raced the shutdown are answered 503 and closed; the port stays open meanwhile.
+        Receive<Tcp.Connected>(connected =>
+        {
+            Timers.Cancel(nameof(ListenerCommands.ReleasePort));
+            Accept(connected, reject: true);
+        });
+        Receive<ListenerCommands.ReleasePort>(_ =>
+        {
+            if (_open == 0) Unbind();
+        });
         Receive<ConnectionStopped>(_ =>
         {
             ConnectionGone();
@@ -154,9 +165,14 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         HttpMetrics.ActiveConnections.Add(-1);
     }
 
+    /// <summary>
+    /// Once no connection is open, releases the port after <see cref="ReleaseQuietPeriod"/> without a new one. Closing
+    /// the port resets the connections still in the kernel's accept queue: a client that reconnects the moment its last
+    /// response closed its connection gets a 503 with Retry-After from the listener instead.
+    /// </summary>
     private void UnbindWhenDrained()
     {
-        if (_open == 0) Unbind();
+        if (_open == 0) Timers.StartSingleTimer(nameof(ListenerCommands.ReleasePort), ListenerCommands.ReleasePort.Instance, ReleaseQuietPeriod);
     }
 
     private void Unbind()

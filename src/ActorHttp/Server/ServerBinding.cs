@@ -78,6 +78,7 @@ internal static class ListenerCommands
     public sealed class Done { public static readonly Done Instance = new(); }
     public sealed class HardDeadline { public static readonly HardDeadline Instance = new(); }
     public sealed class GraceOver { public static readonly GraceOver Instance = new(); }
+    public sealed class ReleasePort { public static readonly ReleasePort Instance = new(); }
     public sealed class GetConnectionCounts { public static readonly GetConnectionCounts Instance = new(); }
 }
 
