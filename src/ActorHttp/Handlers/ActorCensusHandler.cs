@@ -26,15 +26,25 @@ public sealed class ActorCensusHandler : HttpHandlerActor
     /// <inheritdoc />
     protected override void OnOtherMessage(object message)
     {
-        if (message is not ActorCount count || !_waiting.Remove(Sender, out var client))
+        if (message is not (ActorCount or CensusTimedOut) || !_waiting.Remove(Sender, out var client))
         {
             Unhandled(message);
             return;
         }
-        client.Tell(HttpResponse.Json($"{{\"user\":{count.User},\"system\":{count.System},\"total\":{count.Total},\"depth\":{count.Depth}}}"), Self);
+        client.Tell(message is ActorCount count
+            ? HttpResponse.Json($"{{\"user\":{count.User},\"system\":{count.System},\"total\":{count.Total},\"depth\":{count.Depth}}}")
+            : HttpResponse.Error(StatusCodes.ServiceUnavailable, "the actor census did not finish in time"), Self);
     }
 
-    /// <summary>Runs one census and hands its count to the handler as itself, so that the handler knows which request it answers.</summary>
+    private sealed class CensusTimedOut
+    {
+        public static readonly CensusTimedOut Instance = new();
+    }
+
+    /// <summary>
+    /// Runs one census and hands its count to the handler as itself, so that the handler knows which request it
+    /// answers; gives up after a while (a census that cannot run, e.g. while the system shuts down).
+    /// </summary>
     private sealed class CensusRelay : ReceiveActor
     {
         public CensusRelay(IActorRef handler)
@@ -44,8 +54,17 @@ public sealed class ActorCensusHandler : HttpHandlerActor
                 handler.Tell(count, Self);
                 Context.Stop(Self);
             });
+            Receive<ReceiveTimeout>(_ =>
+            {
+                handler.Tell(CensusTimedOut.Instance, Self);
+                Context.Stop(Self);
+            });
         }
 
-        protected override void PreStart() => ActorCensus.Start(Context.System, Self);
+        protected override void PreStart()
+        {
+            SetReceiveTimeout(TimeSpan.FromSeconds(20));
+            ActorCensus.Start(Context.System, Self);
+        }
     }
 }

@@ -161,6 +161,15 @@ public sealed class ReadmeStreamingExampleTests : TestKit
         }
     }
 
+    /// <summary>An actor with a child with a child… <c>length</c> actors in a line.</summary>
+    private sealed class Chain : ReceiveActor
+    {
+        public Chain(int length)
+        {
+            if (length > 1) Context.ActorOf(Props.Create(() => new Chain(length - 1)), "link");
+        }
+    }
+
     private sealed class Parent : ReceiveActor
     {
         public Parent(int children)
@@ -173,17 +182,18 @@ public sealed class ReadmeStreamingExampleTests : TestKit
     public async Task Actor_census_counts_every_level_and_sees_actors_go()
     {
         var before = await ActorCensus.CountAsync(Sys);
-        // Three parents with two children each, and one child of them with a child of its own: 3 + 6 + 1 levels deep.
+        Assert.True(before.Depth < 12, $"the system's tree is already {before.Depth} deep");
+        // Three parents with two children each (9 actors), and a chain of 12 nested actors: the deepest level is 12.
         var parents = Enumerable.Range(0, 3).Select(i => Sys.ActorOf(Props.Create(() => new Parent(2)), $"census-{i}")).ToList();
-        Sys.ActorOf(Props.Create(() => new Parent(1)), "census-deep").Tell("hello"); // 1 + 1
+        Sys.ActorOf(Props.Create(() => new Chain(12)), "census-chain");
         var during = await ActorCensus.CountAsync(Sys);
-        Assert.Equal(before.User + 11, during.User);
+        Assert.Equal(before.User + 9 + 12, during.User);
         Assert.Equal(before.System, during.System);
-        Assert.True(during.Depth >= 2, $"depth {during.Depth}");
+        Assert.Equal(12, during.Depth);
 
         foreach (var parent in parents) await parent.GracefulStop(TimeSpan.FromSeconds(3));
         var after = await ActorCensus.CountAsync(Sys);
-        Assert.Equal(before.User + 2, after.User);
+        Assert.Equal(before.User + 12, after.User);
     }
 
     [Fact]
