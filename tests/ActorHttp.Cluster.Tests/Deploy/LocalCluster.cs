@@ -47,8 +47,11 @@ public sealed class LocalCluster : IAsyncDisposable
     public IReadOnlyList<int> Pids => _pids;
 
     /// <summary>A cluster helper on free ports, nothing started yet; <paramref name="nodeSettings"/> go to ACTORHTTP_NODE_SETTINGS.</summary>
-    public static LocalCluster OnFreePorts(ITestOutputHelper output, int nodes, string? nodeSettings = null) =>
-        new(output, FreeRange(nodes, avoid: 18080), FreeRange(nodes, avoid: 19080), nodeSettings);
+    public static LocalCluster OnFreePorts(ITestOutputHelper output, int nodes, string? nodeSettings = null)
+    {
+        var start = FreeRange(2 * nodes); // one range for both, so that they cannot overlap
+        return new LocalCluster(output, start, start + nodes, nodeSettings);
+    }
 
     /// <summary>Starts <paramref name="nodes"/> nodes and waits until they are all Up; fails the test otherwise.</summary>
     public static async Task<LocalCluster> StartAsync(ITestOutputHelper output, int nodes, string? nodeSettings = null)
@@ -150,15 +153,17 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>A base port with <paramref name="count"/> free ports from it (checked by binding each), away from <paramref name="avoid"/>.</summary>
-    public static int FreeRange(int count, int avoid)
+    /// <summary>
+    /// A base port with <paramref name="count"/> free ports from it (checked by binding each), between 21000 and 32000:
+    /// away from the defaults (18080.., 19080..) and below the kernel's ephemeral range (32768..), so that no
+    /// client's outgoing connection takes one of them meanwhile.
+    /// </summary>
+    public static int FreeRange(int count)
     {
         var random = new Random();
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            // Below the kernel's ephemeral range (32768..), so a client's outgoing port never takes one meanwhile.
-            var start = random.Next(21000, 32000);
-            if (Math.Abs(start - avoid) < 1000) continue;
+            var start = random.Next(21000, 32000 - count);
             var listeners = new List<TcpListener>();
             try
             {
