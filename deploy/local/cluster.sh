@@ -30,7 +30,7 @@ SYSTEM_NAME="actor-http"
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # The nodes recorded in the state directory, by number (1 2 3 ...).

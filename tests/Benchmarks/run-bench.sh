@@ -489,14 +489,14 @@ cluster_scenario() {
     log "cluster2: sharded /counters/{id}, one node, then two"
     for nodes in 1 2; do
         sc=counters$nodes
+        CLUSTER_NODES=$nodes # before the start: an interrupt during it still stops what it started
         if ! cluster_ctl start "$nodes" >"$LOGS/cluster-start-$nodes.log" 2>&1; then
-            CLUSTER_NODES=$nodes; cluster_ctl stop >/dev/null 2>&1 || true; CLUSTER_NODES=0
+            cluster_ctl stop >/dev/null 2>&1 || true; CLUSTER_NODES=0
             log "  $sc: n/a: the cluster did not start (log: $LOGS/cluster-start-$nodes.log)"
             record "$sc" ActorHttp 1 na "cluster of $nodes did not start: $(tail -n1 "$LOGS/cluster-start-$nodes.log")"
             record "${sc}half" ActorHttp 1 na "cluster of $nodes did not start"
             continue
         fi
-        CLUSTER_NODES=$nodes
         # Warm-up: JIT, and every shard allocated (its first request asks the coordinator where it lives).
         run_tool "$RAW/warmup-$sc.txt" $((WARMUP_SECONDS + TOOL_GRACE)) wrk -t1 -c64 -d"$((WARMUP_SECONDS + 2))s" \
             -s "$BENCH_DIR/counters.lua" "http://$HOST:$CLUSTER_HTTP_BASE/counters/" -- "$COUNTER_IDS" POST || true

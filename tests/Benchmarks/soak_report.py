@@ -48,7 +48,7 @@ def verdict(samples):
     """{"memory": {...}, "actors": {...}, "steady": bool or None}: see the module's doc."""
     result = {"memory": {"steady": None, "detail": "too few samples"},
               "actors": {"steady": None, "detail": "too few samples"}, "steady": None}
-    after = samples[1:]
+    after = [s for s in samples[1:] if s["rss_kb"] is not None]
     if len(after) >= 3:
         third = max(1, len(after) // 3)
         first = statistics.median(s["rss_kb"] for s in after[:third])
@@ -59,17 +59,19 @@ def verdict(samples):
                             "detail": f"median RSS {first / 1024:.1f} MB in the first third, {last / 1024:.1f} MB in the "
                                       f"last ({(last - first) / 1024:+.1f} MB; up to {allowed / 1024:.1f} MB allowed)"}
     counts = [s["actors"] for s in samples]
-    if len(samples) >= 2 and None not in counts:
+    if len(samples) >= 2 and counts[0] is not None and counts[-1] is not None:
         baseline, final = counts[0], counts[-1]
-        peak = max(counts[1:])
+        peak = max(c for c in counts[1:] if c is not None)
+        failed = counts.count(None)
         result["actors"] = {"steady": final == baseline and peak - baseline <= TRANSIENT_ACTORS,
-                            "baseline": baseline, "final": final, "peak_idle": peak,
+                            "baseline": baseline, "final": final, "peak_idle": peak, "failed_censuses": failed,
                             "detail": f"{baseline} live actors after warm-up, {final} at the end, at most {peak} "
-                                      f"2 s after a segment"}
+                                      f"2 s after a segment" + (f" ({failed} census(es) failed)" if failed else "")}
     elif None in counts:
-        result["actors"]["detail"] = "a census failed (see the samples)"
+        result["actors"]["detail"] = "the first or the last census failed (see the samples)"
     parts = [result["memory"]["steady"], result["actors"]["steady"]]
-    result["steady"] = None if None in parts else all(parts)
+    # GROWING on either side decides; otherwise a missing verdict leaves the whole undecided.
+    result["steady"] = False if False in parts else (None if None in parts else True)
     return result
 
 
