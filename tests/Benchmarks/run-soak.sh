@@ -4,7 +4,7 @@
 #
 # Usage (from anywhere): tests/Benchmarks/run-soak.sh [--minutes N] [--segment SECONDS] [--no-build]
 #   --minutes N        how long the load runs (default 10)
-#   --segment SECONDS  each load segment's length (default 30); the mix rotates segment by segment
+#   --segment SECONDS  each load segment's length (default 20: about three cycles of the mix in 10 minutes)
 #   --no-build         use the Release binaries as they are
 #
 # The node runs tests/Benchmarks/bench.conf plus a per-request route, a blocking route on the blocking
@@ -13,8 +13,8 @@
 #   per request), blocking (/sleep?ms=2, pool on the blocking dispatcher), close (a connection per request, -c32),
 #   bad400 (a malformed target, /plaintext%zz: 400 and close on every request), conns1000 (-t2 -c1000)
 # After every segment the load stops for 2 s, then the node's RSS, its live actors (/debug/actors) and the open
-# connections are sampled. Verdict: memory is steady when the median RSS of the last third of the samples exceeds
-# the first third's (after warm-up) by at most 10% or 16 MB, whichever is larger; actors are steady when the last
+# connections are sampled. Verdict: memory is steady when the median RSS of the last complete cycle of the mix exceeds
+# the first cycle's by at most 10% or 16 MB, whichever is larger; actors are steady when the last
 # sample (after 10 s idle) has exactly the warm-up sample's count and no sample is more than 5 above it (actors
 # still stopping 2 s after a segment). Exit status 1 when either is GROWING. Results: artifacts/bench/soak.tsv,
 # soak.json, soak.svg; the node's log in artifacts/bench/logs.
@@ -31,7 +31,7 @@ HOST=127.0.0.1
 PORT=18480
 DLL=src/ActorHttp.Host/bin/Release/net10.0/ActorHttp.Host.dll
 MINUTES=10
-SEGMENT=30
+SEGMENT=20
 BUILD=1
 IDLE_PAUSE=2
 
@@ -173,4 +173,5 @@ sleep 8
 sample $((n + 1)) idle ""
 
 python3 "$BENCH_DIR/soak_report.py" --samples "$SAMPLES" --out "$OUT" --meta "minutes=$MINUTES" "segment_s=$SEGMENT" \
+    "mix_length=${#MIX[@]}" "mix=$(IFS=,; echo "${MIX[*]}")" \
     "cores=$(nproc)" "git_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

@@ -2,8 +2,11 @@
 """The soak's verdict (run-soak.sh): a table of the samples, whether memory and the actor count stayed level,
 soak.json and soak.svg. Python standard library only.
 
-Memory is steady when the median RSS of the last third of the samples (after the warm-up sample) exceeds the first
-third's by at most 10% or 16 MB, whichever is larger: the heap settles into its working size, a leak keeps climbing.
+The load rotates through a mix of scenarios, and the RSS after each depends on the scenario (a connection per request
+leaves more garbage than keep-alive), so memory is compared cycle against cycle: the samples after the warm-up fall
+into cycles of one segment per scenario; memory is steady when the median RSS of the last complete cycle exceeds the
+first cycle's by at most 10% or 16 MB, whichever is larger. The heap settles into its working size; a leak keeps
+climbing from cycle to cycle.
 Actors are steady when the last sample (after 10 s idle) has exactly the warm-up sample's count, and no sample
 taken after a segment (2 s idle) is more than TRANSIENT_ACTORS above it (an actor still stopping).
 
@@ -44,20 +47,27 @@ def read_samples(path):
     return samples
 
 
-def verdict(samples):
+def cycles(samples, mix_length):
+    """The load samples (after the warm-up sample, before the final idle one) in complete cycles of mix_length."""
+    load = [s for s in samples[1:] if s["scenario"] != "idle"]
+    return [load[i:i + mix_length] for i in range(0, len(load) - mix_length + 1, mix_length)]
+
+
+def verdict(samples, mix_length):
     """{"memory": {...}, "actors": {...}, "steady": bool or None}: see the module's doc."""
-    result = {"memory": {"steady": None, "detail": "too few samples"},
+    result = {"memory": {"steady": None, "detail": "fewer than two complete cycles of the mix: run longer"},
               "actors": {"steady": None, "detail": "too few samples"}, "steady": None}
-    after = [s for s in samples[1:] if s["rss_kb"] is not None]
-    if len(after) >= 3:
-        third = max(1, len(after) // 3)
-        first = statistics.median(s["rss_kb"] for s in after[:third])
-        last = statistics.median(s["rss_kb"] for s in after[-third:])
+    full = [c for c in cycles(samples, mix_length) if all(s["rss_kb"] is not None for s in c)]
+    if len(full) >= 2:
+        medians = [statistics.median(s["rss_kb"] for s in c) for c in full]
+        first, last = medians[0], medians[-1]
         allowed = max(first * MEMORY_GROWTH_SHARE, MEMORY_GROWTH_FLOOR_KB)
-        result["memory"] = {"steady": last - first <= allowed, "first_third_kb": first, "last_third_kb": last,
+        result["memory"] = {"steady": last - first <= allowed, "cycle_median_rss_kb": medians,
                             "allowed_growth_kb": round(allowed),
-                            "detail": f"median RSS {first / 1024:.1f} MB in the first third, {last / 1024:.1f} MB in the "
-                                      f"last ({(last - first) / 1024:+.1f} MB; up to {allowed / 1024:.1f} MB allowed)"}
+                            "detail": f"median RSS per cycle of {mix_length} segments: "
+                                      + ", ".join(f"{m / 1024:.1f}" for m in medians)
+                                      + f" MB ({(last - first) / 1024:+.1f} MB first to last; up to "
+                                        f"{allowed / 1024:.1f} MB allowed)"}
     counts = [s["actors"] for s in samples]
     if len(samples) >= 2 and counts[0] is not None and counts[-1] is not None:
         baseline, final = counts[0], counts[-1]
@@ -145,7 +155,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     meta = dict(kv.split("=", 1) for kv in args.meta if "=" in kv)
     samples = read_samples(args.samples)
-    v = verdict(samples)
+    v = verdict(samples, int(meta.get("mix_length", "9")))
     print_report(samples, v, meta)
     with open(os.path.join(args.out, "soak.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "verdict": v, "samples": samples}, f, indent=2)

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_chart  # noqa: E402
 import bench_report  # noqa: E402
+import soak_report  # noqa: E402
 
 WRK = """Running 6s test @ http://127.0.0.1:18080/plaintext
   2 threads and 4000 connections
@@ -179,6 +180,33 @@ class ReportTests(unittest.TestCase):
         texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
         for expected in ("plaintext", "conns1000", "echo4k", "met", "no echo module"):
             self.assertIn(expected, texts)
+
+
+class SoakReportTests(unittest.TestCase):
+    @staticmethod
+    def samples(rss_by_segment, actors=31, final_actors=31):
+        rows = [{"t_s": 0, "segment": 0, "scenario": "warmup", "rss_kb": 80_000, "actors": actors}]
+        for i, rss in enumerate(rss_by_segment, 1):
+            rows.append({"t_s": i, "segment": i, "scenario": "abc"[(i - 1) % 3], "rss_kb": rss, "actors": actors})
+        rows.append({"t_s": 99, "segment": 99, "scenario": "idle", "rss_kb": rss_by_segment[-1], "actors": final_actors})
+        return rows
+
+    def test_memory_is_compared_cycle_against_cycle(self):
+        # A mix of 3 whose third scenario always costs more: level from cycle to cycle, so steady.
+        v = soak_report.verdict(self.samples([90_000, 95_000, 180_000] * 3), mix_length=3)
+        self.assertTrue(v["memory"]["steady"])
+        self.assertTrue(v["steady"])
+        # Climbing by 40 MB a cycle: growing, and the whole verdict with it.
+        v = soak_report.verdict(self.samples([90_000 + 40_000 * c for c in range(3) for _ in range(3)]), mix_length=3)
+        self.assertFalse(v["memory"]["steady"])
+        self.assertFalse(v["steady"])
+
+    def test_actors_must_come_back_to_the_warm_up_count_and_one_cycle_decides_nothing(self):
+        v = soak_report.verdict(self.samples([90_000] * 6, final_actors=40), mix_length=3)
+        self.assertFalse(v["actors"]["steady"])
+        v = soak_report.verdict(self.samples([90_000] * 4), mix_length=3)
+        self.assertIsNone(v["memory"]["steady"])
+        self.assertIsNone(v["steady"])
 
 
 if __name__ == "__main__":
