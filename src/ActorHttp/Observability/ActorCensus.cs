@@ -29,26 +29,22 @@ public static class ActorCensus
         return result.Task;
     }
 
-    /// <summary>Starts a census whose <see cref="ActorCount"/> goes to <paramref name="replyTo"/>; from within an actor.</summary>
-    public static void Start(IActorRefFactory context, IActorRef replyTo, TimeSpan? quiet = null) =>
-        context.ActorOf(Props.Create(() => new CensusActor(replyTo, quiet ?? TimeSpan.FromMilliseconds(200))));
-
     private sealed class CensusActor : ReceiveActor, IWithTimers
     {
         private const int MaxDepth = 32;
 
         private sealed record LevelDone(int Depth);
 
-        private readonly object _replyTo; // IActorRef or TaskCompletionSource<ActorCount>
+        private readonly TaskCompletionSource<ActorCount> _result;
         private readonly TimeSpan _quiet;
         private int _depth;
         private int _user;
         private int _system;
         private int _answeredAtLevel;
 
-        public CensusActor(object replyTo, TimeSpan quiet)
+        public CensusActor(TaskCompletionSource<ActorCount> result, TimeSpan quiet)
         {
-            _replyTo = replyTo;
+            _result = result;
             _quiet = quiet;
             Receive<ActorIdentity>(identity =>
             {
@@ -83,9 +79,7 @@ public static class ActorCensus
         private void Finish()
         {
             // This census actor itself lives under /user or /system: it is not counted (see the ActorIdentity filter).
-            var count = new ActorCount(_user, _system, _answeredAtLevel == 0 ? _depth - 1 : _depth);
-            if (_replyTo is IActorRef actor) actor.Tell(count);
-            else ((TaskCompletionSource<ActorCount>)_replyTo).TrySetResult(count);
+            _result.TrySetResult(new ActorCount(_user, _system, _answeredAtLevel == 0 ? _depth - 1 : _depth));
             Context.Stop(Self);
         }
     }
