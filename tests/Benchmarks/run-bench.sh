@@ -415,6 +415,7 @@ wrk_scenario() {
     # plaintext warm-up (accept and close, bodies, files) are otherwise measured at tier-0 JIT quality.
     run_tool "$RAW/warmup-$sc-$s-rep$rep.txt" $((WARMUP_SECONDS + TOOL_GRACE)) wrk "${args[@]/#-d*/-d${WARMUP_SECONDS}s}" \
         "$(url_of "$s" "$path")" "${SCRIPT_ARGS[@]}" || true
+    sleep 1 # the warm-up's connections close before the measured ones open
     # wrk puts script arguments after the URL: pass them through SCRIPT_ARGS.
     run_tool "$out" $((DURATION + TOOL_GRACE)) wrk "${args[@]}" "$(url_of "$s" "$path")" "${SCRIPT_ARGS[@]}" || true
     record "$sc" "$s" "$rep" wrk "$out"
