@@ -424,16 +424,20 @@ wrk_scenario() {
     log "    $(grep -E '^Requests/sec:' "$out" || echo 'no result')${errors:+; $errors}"
 }
 
-# httperf_scenario server rep scenario path: one connection, HTTPERF_CALLS sequential requests, HTTPERF_RUNS times.
+# httperf_once server path out: one connection, HTTPERF_CALLS sequential requests.
+httperf_once() {
+    run_tool "$3" $((STALL_MS_PER_CALL * HTTPERF_CALLS / 1000 + TOOL_GRACE)) httperf --server "$HOST" \
+        --port "${PORT[$1]}" --uri "$2" --num-conns=1 --num-calls="$HTTPERF_CALLS" --timeout=5 || true
+}
+
+# httperf_scenario server rep scenario path: HTTPERF_RUNS measured httperf_once runs after an unmeasured one.
 httperf_scenario() {
     local s=$1 rep=$2 sc=$3 path=$4 run out
     log "  $sc: httperf --num-conns=1 --num-calls=$HTTPERF_CALLS --uri $path, $HTTPERF_RUNS runs after an unmeasured one"
-    run_tool "$RAW/warmup-$sc-$s-rep$rep.txt" $((STALL_MS_PER_CALL * HTTPERF_CALLS / 1000 + TOOL_GRACE)) httperf \
-        --server "$HOST" --port "${PORT[$s]}" --uri "$path" --num-conns=1 --num-calls="$HTTPERF_CALLS" --timeout=5 || true
+    httperf_once "$s" "$path" "$RAW/warmup-$sc-$s-rep$rep.txt"
     for ((run = 1; run <= HTTPERF_RUNS; run++)); do
         out="$RAW/$sc-$s-rep$rep-run$run.txt"
-        run_tool "$out" $((STALL_MS_PER_CALL * HTTPERF_CALLS / 1000 + TOOL_GRACE)) httperf --server "$HOST" \
-            --port "${PORT[$s]}" --uri "$path" --num-conns=1 --num-calls="$HTTPERF_CALLS" --timeout=5 || true
+        httperf_once "$s" "$path" "$out"
         record "$sc" "$s" "$rep" httperf "$out"
         log "    $(grep -E '^Request rate:' "$out" || echo 'no result')"
     done
