@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
@@ -15,11 +16,19 @@ namespace ActorHttp.Cluster.Sharding;
 /// </summary>
 internal sealed class EntityHost : UntypedActor
 {
-    /// <summary>How many recent requests are remembered to recognise copies: far more than can be in flight for one entity.</summary>
-    private const int RememberedRequests = 256;
+    /// <summary>
+    /// At most this many requests are remembered to recognise copies. Only an entity busier than this many requests per
+    /// remembered window could take a copy for a new request, and only when a copy was sent at all (a late answer).
+    /// </summary>
+    private const int MaxRemembered = 1024;
 
-    private readonly HashSet<(IActorRef RouteHandler, long CorrelationId)> _received = new();
-    private readonly Queue<(IActorRef RouteHandler, long CorrelationId)> _receivedOrder = new();
+    // Requests received lately, to recognise the copies resend-after sends. Copies are sent only until entity-timeout
+    // after the first send, so a request is remembered twice that long (room for a late copy's transit) and then
+    // forgotten: an entity keeps a few entries, not a fixed history (which cost ~17 KB per entity at 256 entries).
+    // Null when resend-after is off: then no copies are ever sent.
+    private readonly HashSet<(IActorRef RouteHandler, long CorrelationId)>? _received;
+    private readonly Queue<(IActorRef RouteHandler, long CorrelationId, long ReceivedAt)>? _receivedOrder;
+    private readonly long _rememberFor;
     private readonly ShardedEntity _entity;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef? _handler;
@@ -35,7 +44,14 @@ internal sealed class EntityHost : UntypedActor
         private Stop() { }
     }
 
-    public EntityHost(ShardedEntity entity) => _entity = entity;
+    public EntityHost(ShardedEntity entity)
+    {
+        _entity = entity;
+        if (entity.ResendAfter is null) return;
+        _received = new();
+        _receivedOrder = new();
+        _rememberFor = 2 * (long)(entity.EntityTimeout.TotalSeconds * Stopwatch.Frequency);
+    }
 
     public static Props Props(ShardedEntity entity) => Akka.Actor.Props.Create(() => new EntityHost(entity));
 
@@ -85,10 +101,15 @@ internal sealed class EntityHost : UntypedActor
 
     private bool FirstCopy(EntityRequest request)
     {
-        var key = (Sender, request.CorrelationId);
-        if (!_received.Add(key)) return false;
-        _receivedOrder.Enqueue(key);
-        if (_receivedOrder.Count > RememberedRequests) _received.Remove(_receivedOrder.Dequeue());
+        if (_received is null || _receivedOrder is null) return true;
+        var now = Stopwatch.GetTimestamp();
+        while (_receivedOrder.TryPeek(out var oldest) && (now - oldest.ReceivedAt > _rememberFor || _receivedOrder.Count >= MaxRemembered))
+        {
+            _receivedOrder.Dequeue();
+            _received.Remove((oldest.RouteHandler, oldest.CorrelationId));
+        }
+        if (!_received.Add((Sender, request.CorrelationId))) return false;
+        _receivedOrder.Enqueue((Sender, request.CorrelationId, now));
         return true;
     }
 

@@ -29,8 +29,9 @@ public sealed record ShardedEntity(string TypeName, Props EntityProps)
     public TimeSpan EntityTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// A request still unanswered after this long is sent again (same correlation id; the entity's host drops copies),
-    /// since sharding may drop requests in flight while a shard is handed off. Null: never resend.
+    /// A request still unanswered after this long is sent again (same correlation id; the entity's host drops copies of
+    /// requests it received within twice <see cref="EntityTimeout"/>), since sharding may drop requests in flight while
+    /// a shard is handed off. Null: never resend.
     /// </summary>
     public TimeSpan? ResendAfter { get; init; } = TimeSpan.FromSeconds(1);
 
