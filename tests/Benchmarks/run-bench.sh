@@ -21,7 +21,7 @@
 #
 # Each repetition starts the servers in turn (order reversed on every other repetition), each on its own port
 # and in its own process group: warm-up (wrk, plaintext), then every scenario (each after WARMUP_SECONDS of its own
-# load, unmeasured), then stop.
+# load, unmeasured; not with --quick), then stop.
 #   idle5000     RSS growth per idle keep-alive connection, 5,000 connections that made one request each
 #   plaintext    wrk -t1 -c64, keep-alive GET /plaintext (13-byte body)
 #   pipelined16  the same with 16 requests per write (pipeline.lua)
@@ -108,6 +108,7 @@ done
 SERVER_SCENARIOS=()
 for sc in "${SCENARIOS[@]}"; do [[ $sc == cluster2 ]] || SERVER_SCENARIOS+=("$sc"); done
 SETTLE_SECONDS=2          # before reading RSS, so the server finishes setting connections up
+SCENARIO_WARMUP=1         # each wrk scenario after WARMUP_SECONDS of its own load (wrk_scenario)
 CLUSTER_WARMUP_ROUNDS=8   # at most, of WARMUP_SECONDS + 2 each (cluster_warmup)
 if ((QUICK)); then
     CLUSTER_WARMUP_ROUNDS=2
@@ -115,6 +116,7 @@ if ((QUICK)); then
     ((REPS_SET)) || REPS=1
     WARMUP_SECONDS=1
     SETTLE_SECONDS=1
+    SCENARIO_WARMUP=0
 fi
 is_posint "$DURATION" || fail_usage "--duration must be a positive whole number of seconds: $DURATION"
 is_posint "$REPS" || fail_usage "--reps must be a positive whole number: $REPS"
@@ -413,9 +415,12 @@ wrk_scenario() {
     log "  $sc: wrk ${args[*]} $(url_of "$s" "$path")"
     # The same load for WARMUP_SECONDS first, unmeasured, on every server: the code paths this scenario adds to the
     # plaintext warm-up (accept and close, bodies, files) are otherwise measured at tier-0 JIT quality.
-    run_tool "$RAW/warmup-$sc-$s-rep$rep.txt" $((WARMUP_SECONDS + TOOL_GRACE)) wrk "${args[@]/#-d*/-d${WARMUP_SECONDS}s}" \
-        "$(url_of "$s" "$path")" "${SCRIPT_ARGS[@]}" || true
-    sleep 1 # the warm-up's connections close before the measured ones open
+    # --quick skips it: its figures are indicative, and its bound is two minutes.
+    if ((SCENARIO_WARMUP)); then
+        run_tool "$RAW/warmup-$sc-$s-rep$rep.txt" $((WARMUP_SECONDS + TOOL_GRACE)) wrk "${args[@]/#-d*/-d${WARMUP_SECONDS}s}" \
+            "$(url_of "$s" "$path")" "${SCRIPT_ARGS[@]}" || true
+        sleep 1 # the warm-up's connections close before the measured ones open
+    fi
     # wrk puts script arguments after the URL: pass them through SCRIPT_ARGS.
     run_tool "$out" $((DURATION + TOOL_GRACE)) wrk "${args[@]}" "$(url_of "$s" "$path")" "${SCRIPT_ARGS[@]}" || true
     record "$sc" "$s" "$rep" wrk "$out"
