@@ -24,7 +24,8 @@ internal sealed class EntityHost : UntypedActor
 
     // Requests received lately, to recognise the copies resend-after sends. Copies are sent only until entity-timeout
     // after the first send, so a request is remembered twice that long (room for a late copy's transit) and then
-    // forgotten: an entity keeps a few entries, not a fixed history (which cost ~17 KB per entity at 256 entries).
+    // forgotten: an entity keeps what it received in that window (a few entries for most entities), not its last 256
+    // requests for its whole life (about 17 KB per entity).
     // Null when resend-after is off: then no copies are ever sent.
     private readonly HashSet<(IActorRef RouteHandler, long CorrelationId)>? _received;
     private readonly Queue<(IActorRef RouteHandler, long CorrelationId, long ReceivedAt)>? _receivedOrder;
