@@ -36,7 +36,7 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         _settings = settings;
         _router = router;
         _bound = bound;
-        _renderer = new HttpResponseRenderer(settings.ServerHeader);
+        _renderer = new HttpResponseRenderer(settings.ServerHeader, settings.Clock);
         Binding();
     }
 

@@ -33,6 +33,12 @@ public sealed record ServerSettings
     public ForwardedHeadersSettings ForwardedHeaders { get; init; } = ForwardedHeadersSettings.Disabled;
 
     /// <summary>
+    /// The clock every connection deadline and the <c>Date</c> header read (not a config knob): the system's by default;
+    /// tests set a <c>FakeTimeProvider</c> and advance it instead of waiting.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
     /// The address to bind: <see cref="Hostname"/> as an IP literal, or resolved by DNS preferring IPv4.
     /// The listener binds exactly this; the standalone node probes it before starting.
     /// </summary>

@@ -153,10 +153,28 @@ public class RendererTests
     [Fact]
     public void Date_header_line_is_crlf_terminated_and_shared()
     {
-        var current = Encoding.ASCII.GetString(DateHeader.Current);
+        var current = Encoding.ASCII.GetString(new DateHeader(TimeProvider.System).Current);
         Assert.StartsWith("Date: ", current);
         Assert.EndsWith(" GMT\r\n", current);
         Assert.Equal(37, current.Length); // "Date: " + 29-char IMF-fixdate + CRLF
+    }
+
+    [Fact]
+    public void Date_header_follows_its_clock_and_changes_on_the_second()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 9, 30, 15, 400, TimeSpan.Zero));
+        var date = new DateHeader(clock);
+        Assert.Equal("Date: Thu, 03 Dec 2026 09:30:15 GMT\r\n", Encoding.ASCII.GetString(date.Current));
+        var first = date.Current.ToArray();
+
+        clock.Advance(TimeSpan.FromMilliseconds(599)); // 15.999: still the same second, the same bytes
+        Assert.Equal(first, date.Current.ToArray());
+
+        clock.Advance(TimeSpan.FromMilliseconds(1)); // 16.000
+        Assert.Equal("Date: Thu, 03 Dec 2026 09:30:16 GMT\r\n", Encoding.ASCII.GetString(date.Current));
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal("Date: Thu, 03 Dec 2026 10:30:16 GMT\r\n", Encoding.ASCII.GetString(date.Current));
     }
 
     [Fact]

@@ -3,33 +3,36 @@ using System.Text;
 namespace ActorHttp.Protocol.Rendering;
 
 /// <summary>
-/// The rendered <c>Date: …\r\n</c> line (RFC 9110 §6.6.1, IMF-fixdate), rebuilt at most once per second and
-/// shared by every connection: rendering a response costs one comparison and one copy, no formatting.
+/// The rendered <c>Date: …\r\n</c> line (RFC 9110 §6.6.1, IMF-fixdate), rebuilt at most once per second of
+/// <paramref name="clock"/> and shared by every connection of a renderer: rendering a response costs one timestamp, one
+/// comparison and one copy, no formatting.
 /// </summary>
-internal static class DateHeader
+internal sealed class DateHeader(TimeProvider clock)
 {
-    private sealed record Rendered(long ValidUntilTick, byte[] Bytes);
+    private sealed record Rendered(long ValidUntil, byte[] Bytes);
 
-    private static volatile Rendered _current = Render(DateTimeOffset.UtcNow);
+    private volatile Rendered? _current;
 
     /// <summary>The current header line, CRLF included.</summary>
-    public static ReadOnlySpan<byte> Current
+    public ReadOnlySpan<byte> Current
     {
         get
         {
             var current = _current;
-            if (Environment.TickCount64 < current.ValidUntilTick) return current.Bytes;
-            var fresh = Render(DateTimeOffset.UtcNow);
+            var now = clock.GetTimestamp();
+            if (current != null && now < current.ValidUntil) return current.Bytes;
+            var fresh = Render(now);
             _current = fresh;
             return fresh.Bytes;
         }
     }
 
-    private static Rendered Render(DateTimeOffset now)
+    private Rendered Render(long timestamp)
     {
         // Valid until the next whole second of wall-clock time.
-        var untilNextSecond = 1000 - now.Millisecond;
-        var bytes = Encoding.ASCII.GetBytes($"Date: {now.UtcDateTime:R}\r\n");
-        return new Rendered(Environment.TickCount64 + untilNextSecond, bytes);
+        var utc = clock.GetUtcNow();
+        var untilNextSecond = TimeSpan.FromTicks(TimeSpan.TicksPerSecond - utc.Ticks % TimeSpan.TicksPerSecond);
+        var bytes = Encoding.ASCII.GetBytes($"Date: {utc.UtcDateTime:R}\r\n");
+        return new Rendered(timestamp + (long)(untilNextSecond.TotalSeconds * clock.TimestampFrequency), bytes);
     }
 }

@@ -41,11 +41,14 @@ public sealed class HttpResponseRenderer
     public static ReadOnlySpan<byte> Continue => "HTTP/1.1 100 Continue\r\n\r\n"u8;
 
     private readonly byte[] _serverLine;
+    private readonly DateHeader _date;
 
     /// <param name="serverHeader">The <c>Server</c> header value; empty to send none.</param>
-    public HttpResponseRenderer(string serverHeader)
+    /// <param name="clock">The clock of the <c>Date</c> header; the system's when null.</param>
+    public HttpResponseRenderer(string serverHeader, TimeProvider? clock = null)
     {
         _serverLine = string.IsNullOrEmpty(serverHeader) ? [] : Encoding.Latin1.GetBytes($"Server: {serverHeader}\r\n");
+        _date = new DateHeader(clock ?? TimeProvider.System);
     }
 
     /// <summary>Renders <paramref name="response"/> into <paramref name="output"/>.</summary>
@@ -134,7 +137,7 @@ public sealed class HttpResponseRenderer
             WriteHeader(output, header.Name, header.Value);
         }
         if (!hasServer) output.Write(_serverLine);
-        if (!hasDate) output.Write(DateHeader.Current);
+        if (!hasDate) output.Write(_date.Current);
         if (response.ContentType is { } contentType && !contentType.AsSpan().ContainsAny(UnsafeValueChars))
             WriteHeader(output, "Content-Type", contentType);
 

@@ -1,0 +1,33 @@
+using ActorHttp.Protocol;
+
+namespace ActorHttp.Server.Connection;
+
+/// <summary>
+/// One request awaiting its response on a connection, or an interim 100 Continue to send in its place in the order.
+/// A struct in <see cref="ExchangeQueue"/>'s ring: queuing a request allocates nothing.
+/// </summary>
+internal struct Exchange
+{
+    /// <summary>The request's number on its connection (the first is 0).</summary>
+    public long Sequence;
+    public HttpProtocol Protocol;
+    public bool IsHead, KeepAlive, IsContinue;
+
+    /// <summary>When the exchange was queued, and when its handler must have answered (or, streaming, sent its next chunk).</summary>
+    public long StartedAt, Deadline;
+
+    /// <summary>The response once it is known: the handler's reply, an error, or a timeout's 503.</summary>
+    public HttpResponse? Response;
+
+    /// <summary>The request; null for parse errors, timeouts and 100 Continue.</summary>
+    public HttpRequest? Request;
+
+    /// <summary>The matched route's template, for metrics and logs.</summary>
+    public string? Route;
+
+    /// <summary>A streamed response's producer and body, from its head's arrival until it ends.</summary>
+    public ResponseStreamState? Stream;
+
+    /// <summary>Still waiting for its handler's reply (not for a stream's chunks, not an interim response).</summary>
+    public readonly bool AwaitsReply => Response == null && !IsContinue;
+}

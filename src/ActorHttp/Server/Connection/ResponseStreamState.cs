@@ -1,0 +1,127 @@
+using ActorHttp.Protocol;
+using Akka.Actor;
+using Akka.IO;
+using ActorHttp.Protocol.Rendering;
+
+namespace ActorHttp.Server.Connection;
+
+/// <summary>What <see cref="ResponseStreamState.TakeNext"/> yields.</summary>
+internal enum StreamStep : byte
+{
+    /// <summary>Nothing is queued: wait for the producer.</summary>
+    Waiting,
+    /// <summary>A chunk to send; acknowledge it to <see cref="ResponseStreamState.Producer"/> once it is with the socket.</summary>
+    Chunk,
+    /// <summary>The body is complete.</summary>
+    End,
+    /// <summary>The producer broke the stream (failure, too many or too few bytes, flooding): the body cannot complete.</summary>
+    Broken,
+}
+
+/// <summary>
+/// One streamed response as its producer sends it (see <see cref="ResponseStream"/>): the chunks not yet taken, how the
+/// body is framed, and the check that the producer keeps the protocol (no more than its Content-Length, no End short of
+/// it, no flood of chunks without Acks). Used by the connection and by the test kit, so both judge a stream alike.
+/// </summary>
+internal sealed class ResponseStreamState
+{
+    /// <summary>Chunks (and the End) a stream may have queued; the protocol needs two at most (one per Ack, then End).</summary>
+    internal const int MaxQueued = 8;
+
+    private readonly Queue<object> _queued = new(2);
+    private long _remaining;
+
+    public ResponseStreamState(IActorRef producer) => Producer = producer;
+
+    /// <summary>Whoever sends the chunks (it gets the Acks); null once the stream has ended, broken or been cancelled.</summary>
+    public IActorRef? Producer { get; private set; }
+
+    /// <summary>How the body is delimited; <see cref="BodyFraming.None"/> until the head is rendered.</summary>
+    public BodyFraming Framing { get; private set; }
+
+    /// <summary>The head is out: the stream can no longer become an error response.</summary>
+    public bool HeadRendered => Framing != BodyFraming.None;
+
+    /// <summary>The connection closes after this stream (it said so, or its body is delimited by the close).</summary>
+    public bool CloseAfter { get; private set; }
+
+    /// <summary>Why the stream broke, once <see cref="TakeNext"/> said <see cref="StreamStep.Broken"/>.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>Chunks or an End are waiting to be taken.</summary>
+    public bool HasQueued => _queued.Count > 0;
+
+    /// <summary>The head is rendered with <paramref name="framing"/>; with Content-Length framing exactly <paramref name="contentLength"/> bytes must follow.</summary>
+    public void Begin(BodyFraming framing, long contentLength, bool closeAfter)
+    {
+        Framing = framing;
+        _remaining = contentLength;
+        CloseAfter = closeAfter || framing == BodyFraming.CloseDelimited;
+    }
+
+    /// <summary>
+    /// Takes a <see cref="ResponseStream.Chunk"/>, <see cref="ResponseStream.End"/> or <see cref="Status.Failure"/> from
+    /// <paramref name="sender"/> (who gets the Acks from now on). A producer that sends more than it may queue is told
+    /// Cancelled, and the stream breaks. Returns the cause when the stream failed before its head was rendered: the
+    /// response can still become a 500, and this stream is dropped.
+    /// </summary>
+    public Exception? Offer(object message, IActorRef sender)
+    {
+        if (Producer == null) return null; // ended or cancelled: nothing more is taken
+        Producer = sender;
+        if (_queued.Count >= MaxQueued)
+        {
+            // One chunk per Ack is the protocol; a producer that floods would make the connection hold all it sends.
+            sender.Tell(ResponseStream.Cancelled.Instance);
+            message = new Status.Failure(new InvalidOperationException("the producer sent chunks without waiting for Acks"));
+        }
+        if (message is Status.Failure failure && !HeadRendered)
+        {
+            Producer = null;
+            _queued.Clear();
+            return failure.Cause ?? new InvalidOperationException("the stream failed");
+        }
+        _queued.Enqueue(message);
+        return null;
+    }
+
+    /// <summary>The next queued item, checked against the framing; a chunk comes with its bytes.</summary>
+    public StreamStep TakeNext(out ByteString bytes)
+    {
+        bytes = ByteString.Empty;
+        if (Producer == null || !_queued.TryDequeue(out var item)) return StreamStep.Waiting;
+        switch (item)
+        {
+            case ResponseStream.Chunk chunk:
+                if (Framing == BodyFraming.ContentLength)
+                {
+                    if (chunk.Bytes.Count > _remaining) return Break("sent more than its Content-Length");
+                    _remaining -= chunk.Bytes.Count;
+                }
+                bytes = chunk.Bytes;
+                return StreamStep.Chunk;
+            case ResponseStream.End:
+                if (Framing == BodyFraming.ContentLength && _remaining != 0) return Break($"ended {_remaining} bytes short of its Content-Length");
+                Producer = null;
+                return StreamStep.End;
+            default:
+                return Break($"failed: {((Status.Failure)item).Cause?.Message}");
+        }
+    }
+
+    /// <summary>Tells the producer, if it is still producing, that nothing more will be sent.</summary>
+    public void Cancel()
+    {
+        Producer?.Tell(ResponseStream.Cancelled.Instance);
+        Producer = null;
+        _queued.Clear();
+    }
+
+    /// <summary>The body cannot complete: the producer is told to stop (what it sent may still be in flight).</summary>
+    private StreamStep Break(string problem)
+    {
+        Problem = problem;
+        Cancel();
+        return StreamStep.Broken;
+    }
+}
