@@ -34,8 +34,6 @@ internal sealed class HttpConnectionActor : UntypedActor
     private readonly IActorRef _tcp;
     private readonly ServerSettings _settings;
     private readonly IRequestRouter _router;
-    private readonly HttpResponseRenderer _renderer;
-    private readonly EndPoint _remote;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRefProvider _provider;
     private readonly TimeProvider _clock;
@@ -60,8 +58,6 @@ internal sealed class HttpConnectionActor : UntypedActor
         _tcp = tcp;
         _settings = settings;
         _router = router;
-        _renderer = renderer;
-        _remote = remote;
         _reader = new RequestReader(settings.Parsing, remote);
         _provider = ((IInternalActorRef)Self).Provider;
         _clock = settings.Clock;
