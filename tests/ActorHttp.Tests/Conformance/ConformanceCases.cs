@@ -184,6 +184,8 @@ public static class ConformanceCases
         Reject("target: DEL", Get("/a\u007f"), 400, rfc, "control character");
         Reject("target: relative path", Get("plaintext"), 400, rfc, "origin-form starts with '/'");
         Reject("target: asterisk for GET", Get("*"), 400, "RFC 9112 §3.2.4", "asterisk-form only for OPTIONS");
+        Ok("target: asterisk for OPTIONS", "OPTIONS * HTTP/1.1\r\n" + H + "\r\n", "RFC 9112 §3.2.4, RFC 9110 §9.3.7", "the server itself answers, with Allow listing every method it serves", status: 204);
+        Reject("target: asterisk for POST", "POST * HTTP/1.1\r\n" + H + "Content-Length: 0\r\n\r\n", 400, "RFC 9112 §3.2.4", "asterisk-form only for OPTIONS");
         Reject("target: authority-form for GET", Get("h:80"), 400, "RFC 9112 §3.2.3", "authority-form only for CONNECT");
         Reject("target: over-long (9 KB)", Get("/" + new string('a', 9 * 1024)), 414, "RFC 9112 §3, RFC 9110 §15.5.15", "longer than max-request-line-length (8 KB)");
         Reject("target: over-long, never ending", "GET /" + new string('a', 12 * 1024), 414, "RFC 9112 §3", "414 as soon as the limit is passed, without waiting for the line's end");
