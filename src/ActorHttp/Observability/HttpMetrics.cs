@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ActorHttp.Protocol;
 
 namespace ActorHttp.Observability;
 
@@ -14,7 +15,20 @@ public static class HttpMetrics
 
     private static readonly Meter Meter = new(MeterName, "1.0");
 
-    /// <summary>Responses sent, by route, method and status.</summary>
+    /// <summary>
+    /// The <c>method</c> tag of a request whose method is not one of <see cref="HttpMethods.Standard"/>, as in the
+    /// OpenTelemetry HTTP semantic conventions.
+    /// </summary>
+    public const string OtherMethod = "_OTHER";
+
+    /// <summary>
+    /// The <c>method</c> tag for <paramref name="method"/>: the interned standard method, <see cref="OtherMethod"/> for any
+    /// other, <c>none</c> when there is no request (a parse error). Clients name methods freely and every tag value makes
+    /// a series that exporters keep for good, so only these few values may reach a tag. Allocates nothing.
+    /// </summary>
+    public static string MethodTag(string? method) => method is null ? "none" : HttpMethods.Interned(method) ?? OtherMethod;
+
+    /// <summary>Responses sent, by route, method (<see cref="MethodTag"/>) and status.</summary>
     public static readonly Counter<long> Requests = Meter.CreateCounter<long>("actorhttp.requests", "{request}", "Responses sent, by route, method and status");
 
     /// <summary>Time from a complete request to its rendered response, by route.</summary>

@@ -19,6 +19,9 @@ public static class HttpMethods
     /// <summary>All standard methods, in the order the <c>Allow</c> header lists them.</summary>
     public static readonly IReadOnlyList<string> Standard = [Get, Head, Post, Put, Delete, Patch, Options, Trace, Connect];
 
+    // The same, as an array: looked through per request, without an enumerator.
+    private static readonly string[] StandardMethods = [.. Standard];
+
     /// <summary>Returns the interned instance for a standard method spelled exactly (methods are case-sensitive).</summary>
     internal static string? FromBytes(ReadOnlySpan<byte> name) => name.Length switch
     {
@@ -34,19 +37,22 @@ public static class HttpMethods
         _ => null,
     };
 
-    /// <summary>Returns the interned instance of <paramref name="method"/> if it is a standard method, else the argument itself.</summary>
-    public static string Normalize(string method)
+    /// <summary>
+    /// The interned instance of the standard method spelled <paramref name="method"/>, or null when it is not one.
+    /// Allocates nothing; the instances the parser hands out are found by reference, before any character is compared.
+    /// </summary>
+    internal static string? Interned(string method)
     {
-        foreach (var m in Standard)
+        foreach (var m in StandardMethods)
+            if (ReferenceEquals(m, method)) return m;
+        foreach (var m in StandardMethods)
             if (string.Equals(m, method, StringComparison.Ordinal)) return m;
-        return method;
+        return null;
     }
 
+    /// <summary>Returns the interned instance of <paramref name="method"/> if it is a standard method, else the argument itself.</summary>
+    public static string Normalize(string method) => Interned(method) ?? method;
+
     /// <summary>True for the methods RFC 9110 defines; others are answered 501 unless a route names them.</summary>
-    public static bool IsStandard(string method)
-    {
-        foreach (var m in Standard)
-            if (ReferenceEquals(m, method) || string.Equals(m, method, StringComparison.Ordinal)) return true;
-        return false;
-    }
+    public static bool IsStandard(string method) => Interned(method) != null;
 }

@@ -8,7 +8,8 @@ namespace ActorHttp.Routing;
 /// Routes with their handler actors resolved: the <see cref="IRequestRouter"/> the connections consult.
 /// Literal paths are found with one dictionary lookup; templates are tried most specific first.
 /// Unknown path → 404; known path, other method → 405 with <c>Allow</c> (OPTIONS → 204 with <c>Allow</c>);
-/// a method no route names and RFC 9110 does not define → 501.
+/// a method no route names and RFC 9110 does not define → 501. <c>OPTIONS *</c> (asterisk-form, RFC 9110 §9.3.7) asks
+/// about the server as a whole: 204 with <c>Allow</c> listing the methods of all routes; <c>*</c> with another method → 400.
 /// </summary>
 public sealed class RouteTable : IRequestRouter
 {
@@ -17,18 +18,34 @@ public sealed class RouteTable : IRequestRouter
     {
         public readonly string Template = template;
         public readonly Dictionary<string, IActorRef> ByMethod = byMethod;
-        public readonly string Allow = string.Join(", ",
-            byMethod.Keys.Concat(transparentHead && byMethod.ContainsKey(HttpMethods.Get) ? [HttpMethods.Head] : [])
-                .Distinct().OrderBy(m => HttpMethods.Standard.Contains(m) ? HttpMethods.Standard.ToList().IndexOf(m) : 100));
+        public readonly string Allow = AllowHeader(byMethod.Keys, transparentHead);
+    }
+
+    /// <summary>
+    /// The <c>Allow</c> value for <paramref name="methods"/>: standard methods in <see cref="HttpMethods.Standard"/> order,
+    /// then the others in the order given; HEAD added where GET serves it.
+    /// </summary>
+    private static string AllowHeader(IEnumerable<string> methods, bool transparentHead)
+    {
+        var standard = HttpMethods.Standard.ToList();
+        var all = methods.Concat(transparentHead && methods.Contains(HttpMethods.Get) ? [HttpMethods.Head] : []).Distinct();
+        return string.Join(", ", all.OrderBy(m => standard.IndexOf(m) is var i and >= 0 ? i : standard.Count));
     }
 
     private static readonly HttpResponse NotFound = HttpResponse.Error(StatusCodes.NotFound);
     private static readonly HttpResponse NotImplemented = HttpResponse.Error(StatusCodes.NotImplemented, "method not supported");
     private static readonly HttpResponse HandlerGone = HttpResponse.Error(StatusCodes.InternalServerError, "the route's handler has stopped");
+    private static readonly HttpResponse AsteriskNotOptions = HttpResponse.Error(StatusCodes.BadRequest, "asterisk-form target only for OPTIONS");
+
+    /// <summary>The request-target (and path) of asterisk-form, and the route name its answers are counted under.</summary>
+    private const string Asterisk = "*";
 
     private readonly Dictionary<string, PathHandlers> _literal = new(StringComparer.Ordinal);
     private readonly List<(PathTemplate Template, PathHandlers Handlers)> _templates = [];
     private readonly bool _transparentHead;
+
+    /// <summary>The answer to <c>OPTIONS *</c>: the server's own, built once.</summary>
+    private readonly HttpResponse _serverOptions;
 
     /// <param name="routes">Each route with the actor that serves it.</param>
     /// <param name="transparentHead">Serve HEAD with the GET handler (the request is presented as GET).</param>
@@ -49,6 +66,8 @@ public sealed class RouteTable : IRequestRouter
             else _templates.Add((template, handlers));
         }
         _templates.Sort((a, b) => b.Template.Specificity.CompareTo(a.Template.Specificity));
+        var served = byTemplate.Values.SelectMany(entry => entry.Methods.Keys);
+        _serverOptions = new HttpResponse { Status = StatusCodes.NoContent, Headers = [new HttpHeader("Allow", AllowHeader(served, transparentHead))] };
     }
 
     /// <inheritdoc />
@@ -57,6 +76,9 @@ public sealed class RouteTable : IRequestRouter
         Dictionary<string, string>? values = null;
         if (!_literal.TryGetValue(request.Path, out var handlers))
         {
+            // Paths start with '/', so asterisk-form never names a route: it is asked here, off the literal hot path.
+            if (request.Path == Asterisk)
+                return RouteDecision.Respond(request.Method == HttpMethods.Options ? _serverOptions : AsteriskNotOptions, Asterisk);
             foreach (var (template, candidate) in _templates)
             {
                 if (!template.TryMatch(request.Path, out values)) continue;

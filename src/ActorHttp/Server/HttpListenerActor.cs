@@ -12,6 +12,7 @@ namespace ActorHttp.Server;
 /// socket. Counts open connections to enforce <see cref="ServerSettings.MaxConnections"/>, and drives unbinding and
 /// graceful termination. Does nothing per request: accepting is its only hot path.
 /// States: binding → bound (accepting, or answering 503 once unbound) → terminating (draining, then releasing the port).
+/// Shutdown timers read the time from the actor's scheduler (<see cref="IWithTimers"/>); the listener keeps no clock.
 /// </summary>
 internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
 {
@@ -22,7 +23,13 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _terminateWaiters = [];
 
-    /// <summary>How long a drained listener waits, with no connection arriving, before it releases the port.</summary>
+    /// <summary>The connections open when termination began (watched): the drain is complete once none is left.</summary>
+    private readonly HashSet<IActorRef> _draining = [];
+
+    /// <summary>
+    /// How long a drained listener waits, with no connection arriving, before it releases the port (never longer in all
+    /// than <see cref="ServerSettings.ShutdownReleaseMaxDelay"/>).
+    /// </summary>
     private static readonly TimeSpan ReleaseQuietPeriod = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The shutdown timers; Akka cancels them when the listener stops.</summary>
@@ -117,16 +124,23 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         {
             _accepting = false;
             _terminateWaiters.Add(Sender);
-            foreach (var child in Context.GetChildren()) child.Tell(DrainConnection.Instance);
+            foreach (var child in Context.GetChildren())
+            {
+                _draining.Add(child);
+                Context.Watch(child);
+                child.Tell(DrainConnection.Instance);
+            }
             Timers.StartSingleTimer("hard-deadline", ListenerCommands.HardDeadline.Instance, terminate.Deadline);
             Become(Terminating);
+            if (_draining.Count == 0) OnDrained();
             UnbindWhenDrained();
         });
     }
 
     private void Terminating()
     {
-        // Connections that raced the shutdown are answered 503 and closed; the port stays open meanwhile.
+        // Connections that raced the shutdown are answered 503 and closed; the port stays open meanwhile (not counted
+        // in the drain: a client that keeps reconnecting must not keep the port open).
         Receive<Tcp.Connected>(connected =>
         {
             Timers.Cancel(nameof(ListenerCommands.ReleasePort));
@@ -135,6 +149,11 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         Receive<ListenerCommands.ReleasePort>(_ =>
         {
             if (_open == 0) Unbind();
+        });
+        Receive<ListenerCommands.ReleaseWaitOver>(_ => Unbind());
+        Receive<Terminated>(stopped =>
+        {
+            if (_draining.Remove(stopped.ActorRef) && _draining.Count == 0) OnDrained();
         });
         Receive<ConnectionStopped>(_ =>
         {
@@ -146,7 +165,7 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         Receive<ListenerCommands.GetConnectionCounts>(_ => ReportCounts());
         Receive<ListenerCommands.HardDeadline>(_ =>
         {
-            if (_open == 0) return;
+            if (_draining.Count == 0) return; // the release is under way (OnDrained)
             // Requests still waiting, and any arriving now, get 503 with Connection: close; then the port is released
             // (which resets whatever is still open) once the connections are done or after a last grace period.
             _log.Warning("shutdown deadline passed with {0} connection(s) still busy; answering their requests 503", _open);
@@ -164,6 +183,13 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         _open--;
         HttpMetrics.ActiveConnections.Add(-1);
     }
+
+    /// <summary>
+    /// The in-flight requests are done: the port is released at the latest <see cref="ServerSettings.ShutdownReleaseMaxDelay"/>
+    /// from now, whatever new clients do (a connection still open then is reset with it).
+    /// </summary>
+    private void OnDrained() =>
+        Timers.StartSingleTimer(nameof(ListenerCommands.ReleaseWaitOver), ListenerCommands.ReleaseWaitOver.Instance, _settings.ShutdownReleaseMaxDelay);
 
     /// <summary>
     /// Once no connection is open, releases the port after <see cref="ReleaseQuietPeriod"/> without a new one. Closing

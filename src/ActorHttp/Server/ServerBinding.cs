@@ -37,7 +37,8 @@ public sealed class ServerBinding
     /// <summary>
     /// Stops accepting, closes idle connections at once, lets in-flight requests finish within <paramref name="deadline"/>
     /// (their responses carry <c>Connection: close</c>), then closes whatever is left, releases the port and stops the
-    /// listener. Calling it again returns the same task.
+    /// listener. New connections meanwhile get 503; once the in-flight requests are done they delay the port's release by
+    /// at most <see cref="ServerSettings.ShutdownReleaseMaxDelay"/>. Calling it again returns the same task.
     /// </summary>
     public Task TerminateAsync(TimeSpan deadline)
     {
@@ -79,6 +80,7 @@ internal static class ListenerCommands
     public sealed class HardDeadline { public static readonly HardDeadline Instance = new(); }
     public sealed class GraceOver { public static readonly GraceOver Instance = new(); }
     public sealed class ReleasePort { public static readonly ReleasePort Instance = new(); }
+    public sealed class ReleaseWaitOver { public static readonly ReleaseWaitOver Instance = new(); }
     public sealed class GetConnectionCounts { public static readonly GetConnectionCounts Instance = new(); }
 }
 

@@ -25,6 +25,12 @@ public sealed record ServerSettings
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan ShutdownDeadline { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// <c>shutdown-release-max-delay</c>: once shutdown has drained the in-flight requests, the longest the port stays open
+    /// for clients still connecting (answered 503) before it is released.
+    /// </summary>
+    public TimeSpan ShutdownReleaseMaxDelay { get; init; } = TimeSpan.FromSeconds(1);
     public bool CoordinatedShutdown { get; init; } = true;
     public string Dispatcher { get; init; } = "";
     public bool LogRequests { get; init; }
@@ -75,6 +81,7 @@ public sealed record ServerSettings
             SendTimeout = Duration(c, "send-timeout"),
             LingerTimeout = Duration(c, "linger-timeout"),
             ShutdownDeadline = Duration(c, "shutdown-deadline"),
+            ShutdownReleaseMaxDelay = Duration(c, "shutdown-release-max-delay"),
             CoordinatedShutdown = Read(c, "coordinated-shutdown", (k, x) => x.GetBoolean(k)),
             Dispatcher = Read(c, "dispatcher", (k, x) => x.GetString(k) ?? ""),
             LogRequests = Read(c, "log-requests", (k, x) => x.GetBoolean(k)),

@@ -149,6 +149,10 @@ public static class ConformanceCases
         Reject("method: colon", "GET: /plaintext HTTP/1.1\r\n" + H + "\r\n", 400, rfc, "method is a token");
         Reject("method: over-long (33 bytes)", new string('M', 33) + " /plaintext HTTP/1.1\r\n" + H + "\r\n", 400, "RFC 9112 §3",
             "longer than max-method-length: refused with 400 before it is looked up (§3 suggests 501; either way nothing is processed)");
+        Reject("method: 100 KB", new string('M', 100 * 1024) + " /plaintext HTTP/1.1\r\n" + H + "\r\n", 400, "RFC 9112 §3, RFC 9110 §15.5.1",
+            "refused as a method once max-method-length is passed, not with 414: the target is not what is long");
+        Reject("method: over-long, never ending", new string('M', 12 * 1024), 400, "RFC 9112 §3",
+            "400 as soon as max-method-length is passed, without waiting for a space or the line's end");
         Ok("method: lowercase get is another method", "get /plaintext HTTP/1.1\r\n" + H + "\r\n", "RFC 9110 §9.1", "methods are case-sensitive; unknown ones are 501", status: 501);
         Ok("method: unknown method", "FOO /plaintext HTTP/1.1\r\n" + H + "\r\n", "RFC 9110 §9.1", "an unrecognized method SHOULD be 501; framing is intact", status: 501);
         Ok("method: known but not routed", "PATCH /plaintext HTTP/1.1\r\n" + H + "\r\n", "RFC 9110 §15.5.6", "405 with Allow", status: 405);
@@ -184,6 +188,8 @@ public static class ConformanceCases
         Reject("target: DEL", Get("/a\u007f"), 400, rfc, "control character");
         Reject("target: relative path", Get("plaintext"), 400, rfc, "origin-form starts with '/'");
         Reject("target: asterisk for GET", Get("*"), 400, "RFC 9112 §3.2.4", "asterisk-form only for OPTIONS");
+        Ok("target: asterisk for OPTIONS", "OPTIONS * HTTP/1.1\r\n" + H + "\r\n", "RFC 9112 §3.2.4, RFC 9110 §9.3.7", "the server itself answers, with Allow listing every method it serves", status: 204);
+        Reject("target: asterisk for POST", "POST * HTTP/1.1\r\n" + H + "Content-Length: 0\r\n\r\n", 400, "RFC 9112 §3.2.4", "asterisk-form only for OPTIONS");
         Reject("target: authority-form for GET", Get("h:80"), 400, "RFC 9112 §3.2.3", "authority-form only for CONNECT");
         Reject("target: over-long (9 KB)", Get("/" + new string('a', 9 * 1024)), 414, "RFC 9112 §3, RFC 9110 §15.5.15", "longer than max-request-line-length (8 KB)");
         Reject("target: over-long, never ending", "GET /" + new string('a', 12 * 1024), 414, "RFC 9112 §3", "414 as soon as the limit is passed, without waiting for the line's end");

@@ -345,6 +345,22 @@ public sealed class EndToEndTests(EndToEndFixture fixture) : IClassFixture<EndTo
     }
 
     [Fact]
+    public async Task Options_asterisk_is_answered_by_the_server_with_allow_then_get_asterisk_is_400_and_closes()
+    {
+        using var connection = await RawHttpConnection.OpenAsync(Port);
+        var options = await connection.RoundTripAsync(RawHttpConnection.Request("*", "OPTIONS"));
+        Assert.True(options.Status == 204, options.ToString());
+        Assert.Equal("GET, HEAD, POST, PUT", options.Header("Allow")); // every method of every default route
+        Assert.False(options.ConnectionClose);
+        AssertPlaintext(await connection.RoundTripAsync(Get("/plaintext")));
+
+        var get = await connection.RoundTripAsync(Get("*"));
+        Assert.True(get.Status == 400, get.ToString());
+        Assert.True(get.ConnectionClose);
+        Assert.True(await connection.WaitForServerCloseAsync());
+    }
+
+    [Fact]
     public async Task Handler_that_throws_gives_500_and_the_same_connection_keeps_serving()
     {
         using var connection = await RawHttpConnection.OpenAsync(Port);

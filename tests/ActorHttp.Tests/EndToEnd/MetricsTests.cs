@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text;
 using ActorHttp.Handlers;
 using ActorHttp.Observability;
 using ActorHttp.Routing;
@@ -47,5 +50,85 @@ public sealed class MetricsTests
         {
             await server.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Ten_thousand_random_method_names_are_counted_as_OTHER_so_the_series_stay_few()
+    {
+        // Every method tag value the request counter is given, by any server in the process (a few standard ones at most).
+        var methodTags = new ConcurrentDictionary<string, bool>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == HttpMetrics.MeterName && instrument.Name == "actorhttp.requests") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "method") methodTags.TryAdd(tag.Value as string ?? "(not a string)", true);
+        });
+        listener.Start();
+        _ = PrometheusExporter.Shared;
+
+        var server = await TestServer.StartAsync(routes: TestServer.DefaultRoutes().Get("/metrics", MetricsHandler.Props()));
+        try
+        {
+            const int total = 10_000, batch = 100; // pipelined in batches over one keep-alive connection
+            var random = new Random(20261201);
+            string RandomMethod(int i) => $"RND{i}{string.Concat(Enumerable.Range(0, 8).Select(_ => (char)('A' + random.Next(26))))}";
+            using (var connection = await RawHttpConnection.OpenAsync(server.Port))
+            {
+                for (var sent = 0; sent < total; sent += batch)
+                {
+                    var requests = new StringBuilder();
+                    for (var i = sent; i < sent + batch; i++) requests.Append(RawHttpConnection.Request("/plaintext", RandomMethod(i)));
+                    await connection.SendAsync(requests.ToString());
+                    for (var i = 0; i < batch; i++)
+                    {
+                        var response = await connection.ReadResponseAsync();
+                        Assert.True(response.Status == 501, response.ToString()); // a valid token no route names
+                    }
+                }
+            }
+
+            Assert.Contains("_OTHER", methodTags.Keys);
+            var unexpected = methodTags.Keys.Except([.. ActorHttp.Protocol.HttpMethods.Standard, "_OTHER", "none"]).ToList();
+            Assert.True(unexpected.Count == 0, $"{unexpected.Count} method tag values besides the standard ones, e.g. {string.Join(", ", unexpected.Take(5))}");
+
+            using var scrape = await RawHttpConnection.OpenAsync(server.Port);
+            var text = (await scrape.RoundTripAsync(RawHttpConnection.Request("/metrics"))).BodyText;
+            Assert.Contains("actorhttp_requests_total{route=\"/plaintext\",method=\"_OTHER\",status=\"501\"}", text);
+            Assert.DoesNotContain("RND", text);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void Method_tag_is_the_interned_standard_method_or_OTHER()
+    {
+        foreach (var method in ActorHttp.Protocol.HttpMethods.Standard)
+        {
+            Assert.Same(method, HttpMetrics.MethodTag(method));
+            Assert.Same(method, HttpMetrics.MethodTag(new string(method.AsSpan()))); // spelled alike, not the interned instance
+        }
+        Assert.Equal("_OTHER", HttpMetrics.MethodTag("FOO"));
+        Assert.Equal("_OTHER", HttpMetrics.MethodTag("get")); // methods are case-sensitive
+        Assert.Equal("_OTHER", HttpMetrics.MethodTag("GETX"));
+        Assert.Equal("_OTHER", HttpMetrics.MethodTag(""));
+        Assert.Equal("none", HttpMetrics.MethodTag(null));
+    }
+
+    [Fact]
+    public void Method_tag_allocates_nothing()
+    {
+        string[] methods = [.. ActorHttp.Protocol.HttpMethods.Standard, "get", "FOO", new string("GET".AsSpan())];
+        foreach (var method in methods) HttpMetrics.MethodTag(method); // first calls: static initialisation
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 1000; round++)
+            foreach (var method in methods) HttpMetrics.MethodTag(method);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }

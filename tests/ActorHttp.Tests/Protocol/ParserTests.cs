@@ -745,6 +745,10 @@ public class ParserTests
         { "method with non-ASCII", $"G\xc9T / HTTP/1.1\r\n{H}\r\n", 400 },
         { "empty method", $" / HTTP/1.1\r\n{H}\r\n", 400 },
         { "method too long", $"{new string('M', 33)} / HTTP/1.1\r\n{H}\r\n", 400 },
+        { "method too long, never ending", new string('M', 40), 400 },
+        { "method longer than the request line limit", $"{new string('M', 300)} / HTTP/1.1\r\n{H}\r\n", 400 },
+        { "method longer than the request line limit, never ending", new string('M', 300), 400 },
+        { "method too long, then CR LF", $"{new string('M', 32)}\r\n{H}\r\n", 400 },
         { "CONNECT authority-form", "CONNECT host:443 HTTP/1.1\r\nHost: host:443\r\n\r\n", 501 },
         { "Expect something-else", $"POST / HTTP/1.1\r\n{H}Expect: something-else\r\nContent-Length: 1\r\n\r\nx", 417 },
         { "Expect 100-continue with junk", $"POST / HTTP/1.1\r\n{H}Expect: 100-continue, foo\r\nContent-Length: 1\r\n\r\nx", 417 },
@@ -766,6 +770,35 @@ public class ParserTests
     {
         var method = new string('M', Small.MaxMethodLength);
         Assert.Equal(method, ParseAllWays($"{method} / HTTP/1.1\r\nHost: a\r\n\r\n").Single().Method);
+    }
+
+    [Fact]
+    public void A_100_KB_method_is_refused_as_a_method_not_as_a_long_uri()
+    {
+        // The method is checked while it is scanned: the answer is 400 after max-method-length bytes, not 414 at the end of the line.
+        var raw = Bytes($"{new string('M', 100 * 1024)} / HTTP/1.1\r\nHost: a\r\n\r\n");
+        foreach (var settings in new[] { Small, ParserSettings.Default })
+        {
+            Assert.Equal(400, ParseWhole(raw, settings).Error?.Status);
+            Assert.Equal(400, Feed(raw.Chunk(4096), settings).Error?.Status);
+        }
+    }
+
+    [Fact]
+    public void A_long_target_after_a_method_at_the_limit_is_still_414()
+    {
+        var method = new string('M', Small.MaxMethodLength);
+        Assert.Equal(414, ParseAllWays($"{method} /{new string('a', 200)} HTTP/1.1\r\nHost: a\r\n\r\n").Error?.Status);
+        Assert.Equal(414, ParseAllWays($"GET /{new string('a', 200)}").Error?.Status);
+    }
+
+    [Fact]
+    public void A_method_limit_above_the_request_line_limit_is_bounded_by_the_line()
+    {
+        // A method can never be longer than the line it is in: past the line's limit it is a long method (400), however split.
+        var settings = Small with { MaxMethodLength = 1024 };
+        Assert.Equal(400, ParseAllWays($"{new string('M', 200)} / HTTP/1.1\r\nHost: a\r\n\r\n", settings).Error?.Status);
+        Assert.Equal(414, ParseAllWays($"GET /{new string('a', 200)} HTTP/1.1\r\nHost: a\r\n\r\n", settings).Error?.Status);
     }
 
     [Theory]

@@ -85,6 +85,34 @@ public sealed class RouteTableTests : TestKit
     }
 
     [Fact]
+    public void Options_asterisk_is_answered_with_every_method_the_server_serves()
+    {
+        var decision = Table(CreateTestProbe().Ref).Route(Request("OPTIONS", "*"));
+        Assert.Null(decision.Handler);
+        Assert.Equal(204, decision.Response!.Status);
+        Assert.Equal("GET, HEAD, POST, PURGE", decision.Response.Header("Allow"));
+        Assert.Equal("*", decision.Route);
+    }
+
+    [Fact]
+    public void Asterisk_target_with_another_method_is_400()
+    {
+        // The parser already refuses these; a router handed one anyway (a test, a wrapper) stays as strict.
+        var table = Table(CreateTestProbe().Ref);
+        foreach (var method in new[] { "GET", "HEAD", "POST", "PURGE", "FOO" })
+            Assert.Equal(400, table.Route(Request(method, "*")).Response!.Status);
+    }
+
+    [Fact]
+    public void Options_asterisk_lists_head_only_when_get_is_served_transparently()
+    {
+        var handler = CreateTestProbe().Ref;
+        var routes = new Routes().Get("/a", handler).Map(["PUT"], "/b/{id}", handler).Definitions.Select(d => (d, handler)).ToList();
+        Assert.Equal("GET, HEAD, PUT", new RouteTable(routes).Route(Request("OPTIONS", "*")).Response!.Header("Allow"));
+        Assert.Equal("GET, PUT", new RouteTable(routes, transparentHead: false).Route(Request("OPTIONS", "*")).Response!.Header("Allow"));
+    }
+
+    [Fact]
     public void Head_is_served_by_the_get_route_as_get()
     {
         var handler = CreateTestProbe().Ref;

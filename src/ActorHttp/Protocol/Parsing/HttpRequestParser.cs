@@ -43,6 +43,9 @@ public sealed class HttpRequestParser
     private readonly ParserSettings _settings;
     private State _state;
 
+    // The longest method accepted: max-method-length, but never longer than a request line may be.
+    private readonly int _maxMethodLength;
+
     // Head scanning, relative to the start of the unconsumed bytes (nothing of a head is consumed until it is complete).
     private int _scanned, _lineStart, _lineCount, _headerStart, _requestLineStart, _requestLineLength;
 
@@ -66,7 +69,11 @@ public sealed class HttpRequestParser
     private bool _streaming, _streamAnnounced;
     private long _streamedTotal;
 
-    public HttpRequestParser(ParserSettings settings) => _settings = settings;
+    public HttpRequestParser(ParserSettings settings)
+    {
+        _settings = settings;
+        _maxMethodLength = Math.Min(settings.MaxMethodLength, settings.MaxRequestLineLength);
+    }
 
     /// <summary>The client's address, copied into every request.</summary>
     public System.Net.EndPoint? RemoteAddress { get; init; }
@@ -122,6 +129,7 @@ public sealed class HttpRequestParser
             {
                 _scanned = data.Length;
                 var open = data.Length - _lineStart;
+                if (_lineCount == 0 && MethodTooLong(data[_lineStart..])) return Fail(StatusCodes.BadRequest, "method too long");
                 if (_lineCount == 0 && open > _settings.MaxRequestLineLength + 1)
                     return Fail(StatusCodes.UriTooLong, "request line too long");
                 // + 1: the last byte may be the CR of the empty line that ends the section.
@@ -133,6 +141,7 @@ public sealed class HttpRequestParser
             var lf = _scanned + idx;
             // The limits first: had the bytes before this LF arrived in a read of their own, the checks above would have
             // failed them, and the outcome must not depend on how the bytes were split.
+            if (_lineCount == 0 && MethodTooLong(data[_lineStart..lf])) return Fail(StatusCodes.BadRequest, "method too long");
             if (_lineCount == 0 && lf - _lineStart > _settings.MaxRequestLineLength + 1)
                 return Fail(StatusCodes.UriTooLong, "request line too long");
             if (_lineCount > 0 && lf - _headerStart > _settings.MaxHeaderSectionSize + 1)
@@ -179,6 +188,15 @@ public sealed class HttpRequestParser
 
     private void ResetHeadScan() => _scanned = _lineStart = _lineCount = _headerStart = 0;
 
+    /// <summary>
+    /// True when the request line so far (<paramref name="line"/>, up to the bytes at hand) holds no SP in its first
+    /// <see cref="_maxMethodLength"/> + 1 bytes: the method is too long, whatever follows. Checked before the line's own
+    /// limit, so a long method is refused as a method (400), not as a long URI (414), as soon as it passes the limit.
+    /// Only lines longer than the limit are searched, and only that far.
+    /// </summary>
+    private bool MethodTooLong(ReadOnlySpan<byte> line) =>
+        line.Length > _maxMethodLength && !line[..(_maxMethodLength + 1)].Contains((byte)' ');
+
     /// <summary>Parses a complete head (request line, fields, empty line) and decides the body's framing.</summary>
     private ParseStatus CompleteHead(byte[] buffer, int offset, ReadOnlySpan<byte> head)
     {
@@ -189,7 +207,7 @@ public sealed class HttpRequestParser
         if (sp1 <= 0) return Fail(StatusCodes.BadRequest, "malformed request line");
         var methodBytes = line[..sp1];
         if (methodBytes.ContainsAnyExcept(HttpSyntax.Token)) return Fail(StatusCodes.BadRequest, "invalid method");
-        if (methodBytes.Length > _settings.MaxMethodLength) return Fail(StatusCodes.BadRequest, "method too long");
+        // Its length was checked while the line was scanned (MethodTooLong).
         var rest = line[(sp1 + 1)..];
         var sp2 = rest.IndexOf((byte)' ');
         if (sp2 <= 0) return Fail(StatusCodes.BadRequest, "malformed request line");

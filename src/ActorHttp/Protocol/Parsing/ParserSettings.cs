@@ -8,7 +8,11 @@ namespace ActorHttp.Protocol.Parsing;
 /// <param name="MaxHeaderSectionSize">Most bytes of header lines (and of trailers); more → 431.</param>
 /// <param name="MaxBodySize">Largest request body in bytes, after de-chunking; larger → 413.</param>
 /// <param name="MaxChunkLineLength">Longest chunk-size line including extensions; longer → 400.</param>
-/// <param name="MaxMethodLength">Longest method name; longer → 400 (no registered method comes close).</param>
+/// <param name="MaxMethodLength">
+/// Longest method name; longer → 400 (no registered method comes close), as soon as that many bytes and one more arrive
+/// without a space, before <paramref name="MaxRequestLineLength"/> is considered (a long method is not a long URI).
+/// A method is never allowed to be longer than <paramref name="MaxRequestLineLength"/>.
+/// </param>
 /// <param name="StreamBodyThreshold">
 /// Bodies up to this size are buffered and delivered whole; a larger declared <c>Content-Length</c>, or a chunked body
 /// growing past it, is delivered as a stream of parts (<see cref="ParseStatus.BodyPart"/>).

@@ -105,7 +105,7 @@ internal sealed class ExchangeRenderer(
         var route = new KeyValuePair<string, object?>("route", exchange.Route ?? "none");
         var status = response.Status is >= 200 and <= 599 ? response.Status : StatusCodes.InternalServerError;
         HttpMetrics.Requests.Add(1, route,
-            new KeyValuePair<string, object?>("method", exchange.Request?.Method ?? "none"),
+            new KeyValuePair<string, object?>("method", HttpMetrics.MethodTag(exchange.Request?.Method)),
             new KeyValuePair<string, object?>("status", StatusTags[status]));
         HttpMetrics.RequestDuration.Record(seconds, route);
         if (accessLog)
