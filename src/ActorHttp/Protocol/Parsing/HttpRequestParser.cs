@@ -53,8 +53,7 @@ public sealed class HttpRequestParser
     private HeaderField[] _fields = new HeaderField[16];
 
     // The last request-target seen on this connection: keep-alive clients repeat it, so its strings are reused.
-    private byte[] _lastTargetBytes = [];
-    private string _lastTarget = "", _lastPath = "", _lastQuery = "";
+    private readonly RequestTarget _target = new();
 
     // The request being assembled.
     private string _method = "";
@@ -223,7 +222,7 @@ public sealed class HttpRequestParser
         else return Fail(StatusCodes.BadRequest, "invalid HTTP version");
 
         var method = HttpMethods.FromBytes(methodBytes) ?? Encoding.ASCII.GetString(methodBytes);
-        var targetError = ResolveTarget(targetBytes, method, out var authority);
+        var targetError = _target.Resolve(targetBytes, method, out var authority);
         if (targetError != null) return Fail(targetError.Status, targetError.Reason);
 
         // Header fields (RFC 9112 §5). Known framing fields are recognised by length, then compared as bytes.
@@ -264,15 +263,15 @@ public sealed class HttpRequestParser
                     break;
                 case KnownHeader.ContentLength:
                     if (++contentLengthCount > 1) return Fail(StatusCodes.BadRequest, "duplicate Content-Length");
-                    if (!TryParseContentLength(value, out contentLength)) return Fail(StatusCodes.BadRequest, "invalid Content-Length");
+                    if (!HeaderValueSyntax.TryParseContentLength(value, out contentLength)) return Fail(StatusCodes.BadRequest, "invalid Content-Length");
                     break;
                 case KnownHeader.TransferEncoding:
                     transferEncodingCount++;
-                    var te = ParseTransferEncoding(value, ref chunked, ref otherCoding);
+                    var te = HeaderValueSyntax.ParseTransferEncoding(value, ref chunked, ref otherCoding);
                     if (te != null) return Fail(te.Status, te.Reason);
                     break;
                 case KnownHeader.Connection:
-                    ParseConnection(value, ref close, ref keepAliveToken);
+                    HeaderValueSyntax.ParseConnection(value, ref close, ref keepAliveToken);
                     break;
                 case KnownHeader.Expect:
                     if (protocol == HttpProtocol.Http10) break; // RFC 9110 §10.1.1: ignore 100-continue from HTTP/1.0
@@ -321,156 +320,6 @@ public sealed class HttpRequestParser
             return ParseStatus.NeedMoreData;
         }
         return Complete(ByteString.Empty);
-    }
-
-    /// <summary>
-    /// Validates the request-target (RFC 9112 §3.2) and sets the cached target, path and query strings.
-    /// Returns the authority of an absolute-form target (empty otherwise), or an error.
-    /// </summary>
-    private ParseError? ResolveTarget(ReadOnlySpan<byte> target, string method, out ReadOnlySpan<byte> authority)
-    {
-        authority = default;
-        if (target.SequenceEqual(_lastTargetBytes))
-        {
-            // Same target as the previous request: its syntax was checked; only method-dependent rules remain.
-            if (target.Length == 1 && target[0] == (byte)'*' && !ReferenceEquals(method, HttpMethods.Options))
-                return new ParseError(StatusCodes.BadRequest, "asterisk-form target only for OPTIONS");
-            authority = AbsoluteAuthority(target);
-            return null;
-        }
-        if (target.ContainsAnyExcept(HttpSyntax.Target)) return new ParseError(StatusCodes.BadRequest, "invalid character in target");
-
-        ReadOnlySpan<byte> pathAndQuery;
-        if (target[0] == (byte)'/') pathAndQuery = target;
-        else if (target.Length == 1 && target[0] == (byte)'*')
-        {
-            if (!ReferenceEquals(method, HttpMethods.Options)) return new ParseError(StatusCodes.BadRequest, "asterisk-form target only for OPTIONS");
-            pathAndQuery = target;
-        }
-        else if (StartsWithScheme(target, out var schemeLength))
-        {
-            var afterScheme = target[schemeLength..];
-            var end = afterScheme.IndexOfAny((byte)'/', (byte)'?');
-            authority = end < 0 ? afterScheme : afterScheme[..end];
-            if (authority.IsEmpty || authority.IndexOf((byte)'@') >= 0) return new ParseError(StatusCodes.BadRequest, "invalid authority in target");
-            pathAndQuery = end < 0 ? "/"u8 : afterScheme[end..];
-        }
-        else if (ReferenceEquals(method, HttpMethods.Connect)) return new ParseError(StatusCodes.NotImplemented, "CONNECT is not supported");
-        else return new ParseError(StatusCodes.BadRequest, "invalid target form");
-
-        var q = pathAndQuery.IndexOf((byte)'?');
-        var path = q < 0 ? pathAndQuery : pathAndQuery[..q];
-        if (path.IsEmpty) path = "/"u8;
-        var error = ValidatePercentEncoding(target) ?? ValidateDecodedPath(path);
-        if (error != null) return error;
-
-        _lastTargetBytes = target.ToArray();
-        _lastTarget = Encoding.ASCII.GetString(target);
-        _lastPath = path.Length == target.Length ? _lastTarget : Encoding.ASCII.GetString(path);
-        _lastQuery = q < 0 ? "" : Encoding.ASCII.GetString(pathAndQuery[(q + 1)..]);
-        return null;
-    }
-
-    private static ReadOnlySpan<byte> AbsoluteAuthority(ReadOnlySpan<byte> target)
-    {
-        if (!StartsWithScheme(target, out var schemeLength)) return default;
-        var afterScheme = target[schemeLength..];
-        var end = afterScheme.IndexOfAny((byte)'/', (byte)'?');
-        return end < 0 ? afterScheme : afterScheme[..end];
-    }
-
-    private static bool StartsWithScheme(ReadOnlySpan<byte> target, out int length)
-    {
-        if (target.Length > 7 && Ascii.EqualsIgnoreCase(target[..7], "http://"u8)) { length = 7; return true; }
-        if (target.Length > 8 && Ascii.EqualsIgnoreCase(target[..8], "https://"u8)) { length = 8; return true; }
-        length = 0;
-        return false;
-    }
-
-    private static ParseError? ValidatePercentEncoding(ReadOnlySpan<byte> target)
-    {
-        var i = target.IndexOf((byte)'%');
-        while (i >= 0)
-        {
-            if (i + 2 >= target.Length)
-                return new ParseError(StatusCodes.BadRequest, "invalid percent-encoding");
-            if (HttpSyntax.HexValue(target[i + 1]) < 0 || HttpSyntax.HexValue(target[i + 2]) < 0)
-                return new ParseError(StatusCodes.BadRequest, "invalid percent-encoding");
-            var next = target[(i + 3)..].IndexOf((byte)'%');
-            i = next < 0 ? -1 : i + 3 + next;
-        }
-        return null;
-    }
-
-    /// <summary>A percent-encoded path must decode to valid UTF-8 (no overlong forms) without NUL bytes.</summary>
-    private static ParseError? ValidateDecodedPath(ReadOnlySpan<byte> path)
-    {
-        if (path.IndexOf((byte)'%') < 0) return null;
-        var rented = ArrayPool<byte>.Shared.Rent(path.Length);
-        try
-        {
-            var n = 0;
-            for (var i = 0; i < path.Length; i++)
-            {
-                if (path[i] == (byte)'%')
-                {
-                    rented[n++] = (byte)(HttpSyntax.HexValue(path[i + 1]) * 16 + HttpSyntax.HexValue(path[i + 2]));
-                    i += 2;
-                }
-                else rented[n++] = path[i];
-            }
-            var decoded = rented.AsSpan(0, n);
-            if (decoded.IndexOf((byte)0) >= 0) return new ParseError(StatusCodes.BadRequest, "NUL in path");
-            if (!Utf8.IsValid(decoded)) return new ParseError(StatusCodes.BadRequest, "invalid UTF-8 in path");
-            return null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    /// <summary>Content-Length = 1*DIGIT, without sign, list, or leading zeros (RFC 9110 §8.6; strict).</summary>
-    private static bool TryParseContentLength(ReadOnlySpan<byte> value, out long length)
-    {
-        length = 0;
-        if (value.IsEmpty || value.Length > 18) return false;
-        if (value.Length > 1 && value[0] == (byte)'0') return false;
-        foreach (var b in value)
-        {
-            if (!char.IsAsciiDigit((char)b)) return false;
-            length = length * 10 + (b - '0');
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Transfer-Encoding is a list of codings; only <c>chunked</c>, once and last, frames a request (RFC 9112 §6.1).
-    /// Another coding before it is valid HTTP we do not implement (501); anything after it, or a malformed list, is 400.
-    /// </summary>
-    private static ParseError? ParseTransferEncoding(ReadOnlySpan<byte> value, ref bool chunked, ref bool otherCoding)
-    {
-        // Several Transfer-Encoding fields form one list (RFC 9110 §5.3), so the flags carry across fields.
-        if (value.IsEmpty) return new ParseError(StatusCodes.BadRequest, "empty Transfer-Encoding");
-        foreach (var range in value.Split((byte)','))
-        {
-            var coding = HttpSyntax.TrimOws(value[range]);
-            if (coding.IsEmpty || coding.ContainsAnyExcept(HttpSyntax.Token)) return new ParseError(StatusCodes.BadRequest, "invalid Transfer-Encoding");
-            if (chunked) return new ParseError(StatusCodes.BadRequest, "chunked is not the final transfer coding");
-            if (Ascii.EqualsIgnoreCase(coding, "chunked"u8)) chunked = true;
-            else otherCoding = true;
-        }
-        return null;
-    }
-
-    private static void ParseConnection(ReadOnlySpan<byte> value, ref bool close, ref bool keepAlive)
-    {
-        foreach (var range in value.Split((byte)','))
-        {
-            var option = HttpSyntax.TrimOws(value[range]);
-            if (Ascii.EqualsIgnoreCase(option, "close"u8)) close = true;
-            else if (Ascii.EqualsIgnoreCase(option, "keep-alive"u8)) keepAlive = true;
-        }
     }
 
     // ---------------------------------------------------------------- body
@@ -533,7 +382,7 @@ public sealed class HttpRequestParser
                             : ParseStatus.NeedMoreData;
                     if (idx - 1 > _settings.MaxChunkLineLength) return Fail(StatusCodes.BadRequest, "chunk line too long");
                     if (idx == 0 || data[pos + idx - 1] != (byte)'\r') return Fail(StatusCodes.BadRequest, "bare LF in chunked body");
-                    var error = ParseChunkLine(data.Slice(pos, idx - 1), out var size);
+                    var error = ChunkSyntax.ParseChunkLine(data.Slice(pos, idx - 1), out var size);
                     if (error != null) return Fail(error.Status, error.Reason);
                     pos += idx + 1;
                     if (size == 0) { _state = State.Trailers; continue; }
@@ -593,7 +442,7 @@ public sealed class HttpRequestParser
                     _trailerBytes += idx + 1;
                     if (++_trailerCount > _settings.MaxHeaderCount || _trailerBytes > _settings.MaxHeaderSectionSize)
                         return Fail(StatusCodes.RequestHeaderFieldsTooLarge, "trailer section too large");
-                    var trailerError = ValidateTrailer(trailer);
+                    var trailerError = ChunkSyntax.ValidateTrailer(trailer);
                     if (trailerError != null) return Fail(trailerError.Status, trailerError.Reason);
                     continue;
                 }
@@ -627,77 +476,6 @@ public sealed class HttpRequestParser
         _body = grown;
     }
 
-    /// <summary>chunk-size [ chunk-ext ] (RFC 9112 §7.1): hex size, then <c>;name[=token|quoted]</c> extensions, ignored.</summary>
-    private static ParseError? ParseChunkLine(ReadOnlySpan<byte> line, out long size)
-    {
-        size = 0;
-        var i = 0;
-        while (i < line.Length && HttpSyntax.HexValue(line[i]) >= 0)
-        {
-            if (i == 15) return new ParseError(StatusCodes.BadRequest, "chunk size too large");
-            size = size * 16 + HttpSyntax.HexValue(line[i]);
-            i++;
-        }
-        if (i == 0) return new ParseError(StatusCodes.BadRequest, "invalid chunk size");
-        while (i < line.Length)
-        {
-            while (i < line.Length && HttpSyntax.IsWhitespace(line[i])) i++;
-            if (i == line.Length || line[i] != (byte)';') return new ParseError(StatusCodes.BadRequest, "invalid chunk size");
-            i++;
-            while (i < line.Length && HttpSyntax.IsWhitespace(line[i])) i++;
-            var nameLength = TokenLength(line[i..]);
-            if (nameLength == 0) return new ParseError(StatusCodes.BadRequest, "invalid chunk extension");
-            i += nameLength;
-            var j = i;
-            while (j < line.Length && HttpSyntax.IsWhitespace(line[j])) j++;
-            if (j < line.Length && line[j] == (byte)'=')
-            {
-                j++;
-                while (j < line.Length && HttpSyntax.IsWhitespace(line[j])) j++;
-                var valueLength = j < line.Length && line[j] == (byte)'"' ? QuotedStringLength(line[j..]) : TokenLength(line[j..]);
-                if (valueLength == 0) return new ParseError(StatusCodes.BadRequest, "invalid chunk extension");
-                i = j + valueLength;
-            }
-        }
-        return null;
-    }
-
-    private static int TokenLength(ReadOnlySpan<byte> s)
-    {
-        var n = s.IndexOfAnyExcept(HttpSyntax.Token);
-        return n < 0 ? s.Length : n;
-    }
-
-    /// <summary>Length of the quoted-string at the start of <paramref name="s"/>, or 0 if it is not one.</summary>
-    private static int QuotedStringLength(ReadOnlySpan<byte> s)
-    {
-        for (var i = 1; i < s.Length; i++)
-        {
-            var b = s[i];
-            if (b == (byte)'"') return i + 1;
-            if (b == (byte)'\\')
-            {
-                if (++i == s.Length || !(s[i] == (byte)'\t' || (s[i] >= 0x20 && s[i] != 0x7F))) return 0;
-            }
-            else if (!HttpSyntax.QuotedText.Contains(b)) return 0;
-        }
-        return 0;
-    }
-
-    /// <summary>Trailer fields are checked like header fields; framing and routing fields may not appear there.</summary>
-    private static ParseError? ValidateTrailer(ReadOnlySpan<byte> line)
-    {
-        if (HttpSyntax.IsWhitespace(line[0])) return new ParseError(StatusCodes.BadRequest, "obsolete line folding");
-        var colon = line.IndexOf((byte)':');
-        if (colon <= 0) return new ParseError(StatusCodes.BadRequest, "malformed trailer field");
-        var name = line[..colon];
-        if (name.ContainsAnyExcept(HttpSyntax.Token)) return new ParseError(StatusCodes.BadRequest, "invalid trailer name");
-        if (line[(colon + 1)..].ContainsAnyExcept(HttpSyntax.FieldValue)) return new ParseError(StatusCodes.BadRequest, "invalid trailer value");
-        if (KnownHeaders.Identify(name) != KnownHeader.Other || KnownHeaders.IsForbiddenInTrailer(name))
-            return new ParseError(StatusCodes.BadRequest, "forbidden trailer field");
-        return null;
-    }
-
     // ---------------------------------------------------------------- outcomes
 
     private ParseStatus Complete(ByteString body)
@@ -727,9 +505,9 @@ public sealed class HttpRequestParser
     private HttpRequest BuildRequest(ByteString body, bool streamed) => new()
     {
         Method = _method,
-        Target = _lastTarget,
-        Path = _lastPath,
-        Query = _lastQuery,
+        Target = _target.Target,
+        Path = _target.Path,
+        Query = _target.Query,
         Protocol = _protocol,
         Headers = _headers,
         Body = body,
