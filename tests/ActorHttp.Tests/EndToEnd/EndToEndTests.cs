@@ -468,13 +468,15 @@ public sealed class EndToEndTests(EndToEndFixture fixture) : IClassFixture<EndTo
             using var idle = await RawHttpConnection.OpenAsync(server.Port);
             AssertPlaintext(await idle.RoundTripAsync(Get("/plaintext")));
             AssertPlaintext(await busy.RoundTripAsync(Get("/plaintext")));
-            await busy.SendAsync(Get("/slow?ms=1000"));
-            await Task.Delay(200); // let the request reach its handler (not a timing assertion: only makes the scenario likely)
+            await busy.SendAsync(Get("/gated?id=busy"));
+            await server.Signals.WaitForAsync("/gated"); // the request is with its handler
 
             var terminating = server.TerminateAsync(TimeSpan.FromSeconds(10));
+            await server.WaitUntilTerminatingAsync(); // the busy connection has been told to drain
+            server.Signals.OpenGate(); // only now does the handler answer: the request is in flight during the drain
             var response = await busy.ReadResponseAsync();
             Assert.True(response.Status == 200, response.ToString());
-            Assert.Equal("slow 1000", response.BodyText);
+            Assert.Equal("gated busy", response.BodyText);
             Assert.Equal("close", response.Header("Connection"));
             Assert.True(await busy.WaitForServerCloseAsync());
             Assert.True(await idle.WaitForServerCloseAsync(), "the idle connection was not closed on termination");
