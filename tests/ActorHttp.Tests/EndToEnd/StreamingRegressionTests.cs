@@ -44,24 +44,39 @@ public sealed class CountingHandler : AsyncHttpHandlerActor
     }
 }
 
-/// <summary>Answers 202 at once, without reading the body.</summary>
-public sealed class AcceptAtOnceHandler : HttpHandlerActor
+/// <summary>Answers 202 at once, without reading the body; then records the request (its answer is on its way).</summary>
+public sealed class AcceptAtOnceHandler(HandlerSignals signals) : HttpHandlerActor
 {
-    protected override void OnRequest(HttpRequest request) => Respond(HttpResponse.Text("accepted", 202));
+    protected override void OnRequest(HttpRequest request)
+    {
+        Respond(HttpResponse.Text("accepted", 202));
+        signals.Record(request.Path);
+    }
 }
 
-/// <summary><c>/s/stream</c> streams 40 ticks, 100 ms apart; <c>/s/boom</c> throws (restarting the actor); <c>/s/fail-first</c> streams a source that fails at once.</summary>
-public sealed class TickOrThrowHandler : HttpHandlerActor
+/// <summary>
+/// <c>/s/stream</c> streams ticks 100 ms apart, at least 40 and on until the test opens the gate of its
+/// <see cref="HandlerSignals"/>; <c>/s/boom</c> throws (restarting the actor); <c>/s/fail-first</c> streams a source
+/// that fails at once. A stream is recorded (by path) once it has started, a restart as <c>restarted</c>.
+/// </summary>
+public sealed class TickOrThrowHandler(HandlerSignals signals) : HttpHandlerActor
 {
     protected override void OnRequest(HttpRequest request)
     {
         if (request.Path.EndsWith("boom")) throw new InvalidOperationException("boom (expected by the test)");
         RespondWithStream(HttpResponse.StreamedHead(), request.Path.EndsWith("fail-first") ? FailAtOnce() : Ticks());
+        signals.Record(request.Path);
     }
 
-    private static async IAsyncEnumerable<ByteString> Ticks()
+    protected override void PostRestart(Exception reason)
     {
-        for (var i = 0; i < 40; i++)
+        base.PostRestart(reason);
+        signals.Record("restarted");
+    }
+
+    private async IAsyncEnumerable<ByteString> Ticks()
+    {
+        for (var i = 0; i < 40 || !signals.Gate.IsCompleted; i++)
         {
             await Task.Delay(100);
             yield return ByteString.FromString($"tick {i}\n");
@@ -82,18 +97,21 @@ public sealed class TickOrThrowHandler : HttpHandlerActor
 [Trait("Category", "EndToEnd")]
 public sealed class StreamingRegressionTests
 {
-    private static Routes Routes() => TestServer.DefaultRoutes()
+    private static Routes Routes(HandlerSignals signals) => TestServer.DefaultRoutes(signals)
         .Map([HttpMethods.Post], "/peek", Props.Create<PeekHandler>())
         .Map([HttpMethods.Post], "/count", Props.Create<CountingHandler>())
-        .Map([HttpMethods.Post], "/accept", Props.Create<AcceptAtOnceHandler>())
-        .Get("/s/{x}", Props.Create<TickOrThrowHandler>());
+        .Map([HttpMethods.Post], "/accept", Props.Create(() => new AcceptAtOnceHandler(signals)))
+        .Get("/s/{x}", Props.Create(() => new TickOrThrowHandler(signals)));
 
-    private static Task<TestServer> StartAsync(Func<ActorHttp.Server.ServerSettings, ActorHttp.Server.ServerSettings>? configure = null) =>
-        TestServer.StartAsync(s =>
+    private static Task<TestServer> StartAsync(Func<ActorHttp.Server.ServerSettings, ActorHttp.Server.ServerSettings>? configure = null)
+    {
+        var signals = new HandlerSignals();
+        return TestServer.StartAsync(s =>
         {
             s = s with { Parsing = s.Parsing with { StreamBodyThreshold = 16 * 1024, MaxBodySize = 64 * 1024 * 1024 } };
             return configure?.Invoke(s) ?? s;
-        }, Routes());
+        }, Routes(signals), signals);
+    }
 
     [Fact]
     public async Task Unread_parts_of_one_body_never_reach_the_next_request()
@@ -127,7 +145,9 @@ public sealed class StreamingRegressionTests
         var chunk = new string('x', 20_000);
         await conn.SendAsync(RawHttpConnection.Request("/slow?ms=1000") +
                              $"POST /accept HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk.Length:X}\r\n{chunk}\r\n");
-        await Task.Delay(300);
+        // The handler's answer was sent to the connection before it was recorded, so the connection takes it in before
+        // the bytes sent next (its answer waits behind /slow's, so it has not gone out yet).
+        await server.Signals.WaitForAsync("/accept");
         await conn.SendAsync("ZZ\r\n"); // a malformed chunk line after the handler has answered
         Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
         var accepted = await conn.ReadResponseAsync();
@@ -143,8 +163,10 @@ public sealed class StreamingRegressionTests
         using var streaming = await RawHttpConnection.OpenAsync(server.Port);
         using var other = await RawHttpConnection.OpenAsync(server.Port);
         await streaming.SendAsync(RawHttpConnection.Request("/s/stream"));
-        await Task.Delay(500);
+        await server.Signals.WaitForAsync("/s/stream"); // the stream is running
         Assert.Equal(500, (await other.RoundTripAsync(RawHttpConnection.Request("/s/boom"))).Status);
+        await server.Signals.WaitForAsync("restarted"); // the failure has restarted the handler
+        server.Signals.OpenGate(); // the stream ran on through the failure and the restart: now it may end
         var response = await streaming.ReadResponseAsync(timeout: TimeSpan.FromSeconds(20));
         Assert.Contains("tick 39\n", response.BodyText);
     }
