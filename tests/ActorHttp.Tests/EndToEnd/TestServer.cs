@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Configuration;
 using ActorHttp.Handlers;
+using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Routing;
 using ActorHttp.Server;
@@ -100,6 +102,9 @@ public sealed class TestServer : IAsyncDisposable
         var response = await probe.ReadResponseAsync();
         Assert.True(response.Status == 503, $"a connection opened after TerminateAsync was answered {response}");
     }
+
+    /// <summary>Starts counting the bytes this server's connections receive from now on (see <see cref="ReceivedBytes"/>).</summary>
+    public ReceivedBytes CountReceivedBytes() => new(System.Name);
 
     /// <summary>
     /// Terminates the binding once. (A second <see cref="ServerBinding.TerminateAsync"/> on a stopped listener
@@ -244,6 +249,82 @@ public sealed class HandlerSignals
             throw new TimeoutException($"{Count(key)} of {count} arrivals at '{key}' within {wait}");
         }
     }
+}
+
+/// <summary>
+/// The bytes one server's connections have received from clients since this was made: what they record on
+/// <see cref="HttpMetrics.BytesReceived"/> as they read, told apart from other servers in the process (tests run in
+/// parallel) by the actor system of the actor recording it. A connection records what it reads in the step that parses
+/// it, so once the count includes a request, anything the connection is sent afterwards is handled after that request's
+/// bytes are in. Dispose to stop counting.
+/// </summary>
+public sealed class ReceivedBytes : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly object _lock = new();
+    private readonly List<(long Bytes, TaskCompletionSource Signal)> _waiters = [];
+    private long _total;
+    private const string BytesReceivedName = "actorhttp.bytes.received";
+
+    internal ReceivedBytes(string systemName)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            // By name: this may run inside HttpMetrics' static initializer, when its fields are still null.
+            if (instrument.Meter.Name == HttpMetrics.MeterName && instrument.Name == BytesReceivedName) listener.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            // Called on the recording thread: inside the connection actor that read the bytes.
+            if (ActorCell.GetCurrentSelfOrNoSender() is { } self && self.Path.Address.System == systemName) Add(value);
+        });
+        _listener.Start();
+    }
+
+    /// <summary>The bytes counted so far.</summary>
+    public long Total
+    {
+        get { lock (_lock) return _total; }
+    }
+
+    private void Add(long bytes)
+    {
+        List<TaskCompletionSource>? ready = null;
+        lock (_lock)
+        {
+            _total += bytes;
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Bytes > _total) continue;
+                (ready ??= []).Add(_waiters[i].Signal);
+                _waiters.RemoveAt(i);
+            }
+        }
+        if (ready != null)
+            foreach (var signal in ready) signal.TrySetResult();
+    }
+
+    /// <summary>Completes once at least <paramref name="bytes"/> have been counted; throws a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public async Task WaitForAsync(long bytes, TimeSpan? timeout = null)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (_total >= bytes) return;
+            _waiters.Add((bytes, signal));
+        }
+        var wait = timeout ?? HandlerSignals.DefaultTimeout;
+        try
+        {
+            await signal.Task.WaitAsync(wait);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the server received {Total} of {bytes} bytes within {wait}");
+        }
+    }
+
+    public void Dispose() => _listener.Dispose();
 }
 
 /// <summary>Serves <c>/items/{id}</c>: answers the decoded route value.</summary>
