@@ -8,13 +8,16 @@ using Xunit;
 
 namespace ActorHttp.Tests.EndToEnd;
 
-/// <summary>Reads one part of a streamed body, then answers without reading the rest.</summary>
-public sealed class PeekHandler : AsyncHttpHandlerActor
+/// <summary>
+/// Waits for the test to open the gate of its <see cref="HandlerSignals"/> (once the whole body has reached the server),
+/// then reads one part of the streamed body and answers without reading the rest.
+/// </summary>
+public sealed class PeekHandler(HandlerSignals signals) : AsyncHttpHandlerActor
 {
     protected override async Task<HttpResponse> OnRequestAsync(HttpRequest request)
     {
         var client = Sender;
-        await Task.Delay(300); // lets the whole body arrive and be parsed
+        await signals.Gate.WaitAsync(TimeSpan.FromSeconds(60));
         long n = 0;
         await foreach (var part in RequestBodyReader.ReadAsync(client, TimeSpan.FromSeconds(10)))
         {
@@ -98,7 +101,7 @@ public sealed class TickOrThrowHandler(HandlerSignals signals) : HttpHandlerActo
 public sealed class StreamingRegressionTests
 {
     private static Routes Routes(HandlerSignals signals) => TestServer.DefaultRoutes(signals)
-        .Map([HttpMethods.Post], "/peek", Props.Create<PeekHandler>())
+        .Map([HttpMethods.Post], "/peek", Props.Create(() => new PeekHandler(signals)))
         .Map([HttpMethods.Post], "/count", Props.Create<CountingHandler>())
         .Map([HttpMethods.Post], "/accept", Props.Create(() => new AcceptAtOnceHandler(signals)))
         .Get("/s/{x}", Props.Create(() => new TickOrThrowHandler(signals)));
@@ -117,8 +120,16 @@ public sealed class StreamingRegressionTests
     public async Task Unread_parts_of_one_body_never_reach_the_next_request()
     {
         await using var server = await StartAsync();
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
-        var first = await conn.RoundTripAsync($"POST /peek HTTP/1.1\r\nHost: x\r\nContent-Length: {66 * 1024}\r\n\r\n" + new string('A', 66 * 1024));
+        var peek = $"POST /peek HTTP/1.1\r\nHost: x\r\nContent-Length: {66 * 1024}\r\n\r\n" + new string('A', 66 * 1024);
+        await conn.SendAsync(peek);
+        // The whole body is in the connection before the handler reads (the connection parses what it holds as the handler
+        // reads), so when the handler answers, the parts it left are parsed and unread: the case this test is about. (With
+        // part of the body still to come, the connection would rightly close after the answer.)
+        await received.WaitForAsync(peek.Length);
+        server.Signals.OpenGate();
+        var first = await conn.ReadResponseAsync();
         Assert.StartsWith("peeked ", first.BodyText);
         var second = await conn.RoundTripAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {70 * 1024}\r\n\r\n" + new string('B', 70 * 1024));
         Assert.Equal($"count {70 * 1024} A=0 B={70 * 1024}", second.BodyText);
@@ -141,14 +152,19 @@ public sealed class StreamingRegressionTests
     public async Task A_body_failing_after_its_answer_closes_the_connection_after_it()
     {
         await using var server = await StartAsync();
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
         var chunk = new string('x', 20_000);
-        await conn.SendAsync(RawHttpConnection.Request("/slow?ms=1000") +
-                             $"POST /accept HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk.Length:X}\r\n{chunk}\r\n");
+        // The first request is answered only when the gate opens: until then the 202 waits behind it, not yet sent.
+        var requests = RawHttpConnection.Request("/gated?id=first") +
+                       $"POST /accept HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk.Length:X}\r\n{chunk}\r\n";
+        await conn.SendAsync(requests);
         // The handler's answer was sent to the connection before it was recorded, so the connection takes it in before
-        // the bytes sent next (its answer waits behind /slow's, so it has not gone out yet).
+        // the bytes sent next.
         await server.Signals.WaitForAsync("/accept");
         await conn.SendAsync("ZZ\r\n"); // a malformed chunk line after the handler has answered
+        await received.WaitForAsync(requests.Length + 4); // the connection has read (and parsed) the malformed line
+        server.Signals.OpenGate();
         Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
         var accepted = await conn.ReadResponseAsync();
         Assert.Equal(202, accepted.Status);
