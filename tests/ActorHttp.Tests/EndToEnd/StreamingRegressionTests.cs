@@ -60,15 +60,20 @@ public sealed class AcceptAtOnceHandler(HandlerSignals signals) : HttpHandlerAct
 /// <summary>
 /// <c>/s/stream</c> streams ticks 100 ms apart, at least 40 and on until the test opens the gate of its
 /// <see cref="HandlerSignals"/>; <c>/s/boom</c> throws (restarting the actor); <c>/s/fail-first</c> streams a source
-/// that fails at once. A stream is recorded (by path) once it has started, a restart as <c>restarted</c>.
+/// that fails at once. A stream is recorded (by path) once it has started, its end as <c>PATH stopped</c>, a restart as
+/// <c>restarted</c>.
 /// </summary>
 public sealed class TickOrThrowHandler(HandlerSignals signals) : HttpHandlerActor
 {
     protected override void OnRequest(HttpRequest request)
     {
         if (request.Path.EndsWith("boom")) throw new InvalidOperationException("boom (expected by the test)");
-        RespondWithStream(HttpResponse.StreamedHead(), request.Path.EndsWith("fail-first") ? FailAtOnce() : Ticks());
-        signals.Record(request.Path);
+        // What RespondWithStream does, keeping the producer to watch: it tells the connection how its stream ended
+        // before it stops, so once it has stopped (recorded as "PATH stopped"), the connection has been told.
+        var producer = ResponseStreams.Start(Context.System, Sender, HttpResponse.StreamedHead(), request.Path.EndsWith("fail-first") ? FailAtOnce() : Ticks());
+        var path = request.Path;
+        producer.WatchAsync().ContinueWith(_ => signals.Record($"{path} stopped"), TaskScheduler.Default);
+        signals.Record(path);
     }
 
     protected override void PostRestart(Exception reason)
@@ -211,7 +216,10 @@ public sealed class StreamingRegressionTests
     {
         await using var server = await StartAsync();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
-        await conn.SendAsync(RawHttpConnection.Request("/slow?ms=500") + RawHttpConnection.Request("/s/fail-first"));
+        // The first request is answered only when the gate opens: the stream must fail while its head waits behind it.
+        await conn.SendAsync(RawHttpConnection.Request("/gated?id=first") + RawHttpConnection.Request("/s/fail-first"));
+        await server.Signals.WaitForAsync("/s/fail-first stopped"); // its failure is with the connection
+        server.Signals.OpenGate();
         Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
         Assert.Equal(500, (await conn.ReadResponseAsync()).Status);
         Assert.Equal(TestServer.PlainText, (await conn.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).BodyText);
