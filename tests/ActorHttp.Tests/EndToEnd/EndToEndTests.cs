@@ -438,22 +438,22 @@ public sealed class EndToEndTests(EndToEndFixture fixture) : IClassFixture<EndTo
         AssertPlaintext(await first.RoundTripAsync(Get("/plaintext")));
 
         first.Dispose();
-        RawResponse? served = null;
-        var attempts = 0;
-        for (; attempts < 50 && served == null; attempts++)
+        // Until the listener has seen the close, a new connection is still over the limit (503): wait for its count.
+        var counts = await limited.Binding.GetConnectionCountsAsync();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            using var next = await RawHttpConnection.OpenAsync(limited.Port);
-            await next.SendAsync(Get("/plaintext"));
-            var response = await next.ReadResponseAsync();
-            if (response.Status == 200) served = response;
-            else
+            while (counts.Open >= 2 && !deadline.IsCancellationRequested)
             {
-                Assert.True(response.Status == 503, response.ToString());
-                await Task.Delay(100);
+                await Task.Delay(20); // a poll interval, bounded by the deadline
+                counts = await limited.Binding.GetConnectionCountsAsync();
             }
         }
-        Assert.True(served != null, $"no connection was served within {attempts} attempts after closing one");
-        AssertPlaintext(served!);
+        Assert.True(counts.Open < 2, $"the listener still counts {counts} after a connection was closed");
+        using var next = await RawHttpConnection.OpenAsync(limited.Port);
+        await next.SendAsync(Get("/plaintext"));
+        var served = await next.ReadResponseAsync();
+        Assert.True(served.Status == 200, $"a connection opened after one was closed was answered {served}");
+        AssertPlaintext(served);
         AssertPlaintext(await second.RoundTripAsync(Get("/plaintext")));
     }
 
@@ -484,13 +484,15 @@ public sealed class EndToEndTests(EndToEndFixture fixture) : IClassFixture<EndTo
             using var idle = await RawHttpConnection.OpenAsync(server.Port);
             AssertPlaintext(await idle.RoundTripAsync(Get("/plaintext")));
             AssertPlaintext(await busy.RoundTripAsync(Get("/plaintext")));
-            await busy.SendAsync(Get("/slow?ms=1000"));
-            await Task.Delay(200); // let the request reach its handler (not a timing assertion: only makes the scenario likely)
+            await busy.SendAsync(Get("/gated?id=busy"));
+            await server.Signals.WaitForAsync("/gated"); // the request is with its handler
 
             var terminating = server.TerminateAsync(TimeSpan.FromSeconds(10));
+            await server.WaitUntilTerminatingAsync(); // the busy connection has been told to drain
+            server.Signals.OpenGate(); // only now does the handler answer: the request is in flight during the drain
             var response = await busy.ReadResponseAsync();
             Assert.True(response.Status == 200, response.ToString());
-            Assert.Equal("slow 1000", response.BodyText);
+            Assert.Equal("gated busy", response.BodyText);
             Assert.Equal("close", response.Header("Connection"));
             Assert.True(await busy.WaitForServerCloseAsync());
             Assert.True(await idle.WaitForServerCloseAsync(), "the idle connection was not closed on termination");

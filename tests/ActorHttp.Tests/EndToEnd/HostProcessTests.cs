@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace ActorHttp.Tests.EndToEnd;
@@ -90,6 +92,37 @@ public sealed class HostProcessTests : IDisposable
         Assert.Equal(0, await node.WaitForExitAsync(ExitTimeout));
     }
 
+    private static readonly string MetricsRequest = RawHttpConnection.Request("/metrics");
+
+    /// <summary>The node's count of bytes received from clients (<c>actorhttp_bytes_received_bytes_total</c> on /metrics), read over <paramref name="scrape"/>.</summary>
+    private static async Task<long> BytesReceivedAsync(RawHttpConnection scrape)
+    {
+        var response = await scrape.RoundTripAsync(MetricsRequest);
+        Assert.True(response.Status == 200, response.ToString());
+        var match = Regex.Match(response.BodyText, @"^actorhttp_bytes_received_bytes_total (\d+)$", RegexOptions.Multiline);
+        return match.Success ? long.Parse(match.Groups[1].Value) : 0;
+    }
+
+    /// <summary>
+    /// Waits until the node has received <paramref name="bytes"/> more from clients than <paramref name="before"/>, not
+    /// counting the /metrics requests this makes: when this test is the node's only client, until the node has read a
+    /// request of that length. The connection counts the bytes as it reads them and parses them in the same step, so the
+    /// request has been parsed and handed to its handler before the connection handles anything sent after this returns.
+    /// </summary>
+    private static async Task WaitUntilReceivedAsync(RawHttpConnection scrape, long before, long bytes)
+    {
+        var metricsBytes = Encoding.Latin1.GetByteCount(MetricsRequest);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        long received = 0;
+        for (var scrapes = 1; !deadline.IsCancellationRequested; scrapes++)
+        {
+            received = await BytesReceivedAsync(scrape) - before - scrapes * metricsBytes;
+            if (received >= bytes) return;
+            await Task.Delay(20); // a poll interval
+        }
+        Assert.Fail($"the node received {received} of the {bytes} bytes sent within 30 s");
+    }
+
     [Fact]
     public async Task Sigterm_lets_an_in_flight_blocking_request_finish()
     {
@@ -97,10 +130,13 @@ public sealed class HostProcessTests : IDisposable
         var port = await node.WaitForListeningAsync(StartTimeout);
         using var busy = await RawHttpConnection.OpenAsync(port);
         Assert.Equal(200, (await busy.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).Status);
+        using var scrape = await RawHttpConnection.OpenAsync(port);
+        var before = await BytesReceivedAsync(scrape);
         // Long enough that, even on a loaded machine, the shutdown starts draining while the handler still sleeps:
         // a response finished before the drain rightly keeps the connection open, and would prove nothing here.
-        await busy.SendAsync(RawHttpConnection.Request("/blocking?ms=4000"));
-        await Task.Delay(300); // lets the request reach its handler (makes the scenario likely; nothing is asserted on time)
+        var blocking = RawHttpConnection.Request("/blocking?ms=4000");
+        await busy.SendAsync(blocking);
+        await WaitUntilReceivedAsync(scrape, before, Encoding.Latin1.GetByteCount(blocking));
 
         node.Signal("TERM");
         var response = await busy.ReadResponseAsync();

@@ -27,15 +27,20 @@ public sealed class ShutdownTests
                 var connection = await RawHttpConnection.OpenAsync(server.Port);
                 connections.Add(connection);
                 Assert.Equal(200, (await connection.RoundTripAsync(Get("/plaintext"))).Status); // established, keep-alive
-                await connection.SendAsync(Get($"/slow?ms={300 + 20 * i}"));
+                await connection.SendAsync(Get($"/gated?id={i}&ms={20 * i}")); // answered 20·i ms after the gate opens
             }
+            // Every request with its handler before the termination starts, and every answer held until every connection
+            // has been told to drain: all 20 are in flight during the drain, however slow the machine.
+            await server.Signals.WaitForAsync("/gated", connections.Count);
             var terminating = server.TerminateAsync(TimeSpan.FromSeconds(10));
+            await server.WaitUntilTerminatingAsync();
+            server.Signals.OpenGate();
 
             for (var i = 0; i < connections.Count; i++)
             {
                 var response = await connections[i].ReadResponseAsync();
                 Assert.True(response.Status == 200, $"request {i}: {response}");
-                Assert.Equal($"slow {300 + 20 * i}", response.BodyText);
+                Assert.Equal($"gated {i}", response.BodyText);
                 Assert.True(response.ConnectionClose, $"request {i} should say Connection: close");
                 Assert.True(await connections[i].WaitForServerCloseAsync(), $"connection {i} was not closed cleanly");
                 connections[i].Dispose();
@@ -145,8 +150,8 @@ public sealed class ShutdownTests
         {
             using var connection = await RawHttpConnection.OpenAsync(server.Port);
             Assert.Equal(200, (await connection.RoundTripAsync(Get("/plaintext"))).Status);
-            await connection.SendAsync(Get("/slow?ms=5000"));
-            await Task.Delay(200); // lets the request reach its handler (makes the scenario likely; nothing is asserted on time)
+            await connection.SendAsync(Get("/gated?id=late")); // answered only once the gate opens, which it never does
+            await server.Signals.WaitForAsync("/gated"); // the request is with its handler
 
             var terminating = server.TerminateAsync(TimeSpan.FromMilliseconds(500));
             var response = await connection.ReadResponseAsync();

@@ -8,13 +8,16 @@ using Xunit;
 
 namespace ActorHttp.Tests.EndToEnd;
 
-/// <summary>Reads one part of a streamed body, then answers without reading the rest.</summary>
-public sealed class PeekHandler : AsyncHttpHandlerActor
+/// <summary>
+/// Waits for the test to open the gate of its <see cref="HandlerSignals"/> (once the whole body has reached the server),
+/// then reads one part of the streamed body and answers without reading the rest.
+/// </summary>
+public sealed class PeekHandler(HandlerSignals signals) : AsyncHttpHandlerActor
 {
     protected override async Task<HttpResponse> OnRequestAsync(HttpRequest request)
     {
         var client = Sender;
-        await Task.Delay(300); // lets the whole body arrive and be parsed
+        await signals.Gate.WaitAsync(TimeSpan.FromSeconds(60));
         long n = 0;
         await foreach (var part in RequestBodyReader.ReadAsync(client, TimeSpan.FromSeconds(10)))
         {
@@ -44,24 +47,44 @@ public sealed class CountingHandler : AsyncHttpHandlerActor
     }
 }
 
-/// <summary>Answers 202 at once, without reading the body.</summary>
-public sealed class AcceptAtOnceHandler : HttpHandlerActor
+/// <summary>Answers 202 at once, without reading the body; then records the request (its answer is on its way).</summary>
+public sealed class AcceptAtOnceHandler(HandlerSignals signals) : HttpHandlerActor
 {
-    protected override void OnRequest(HttpRequest request) => Respond(HttpResponse.Text("accepted", 202));
+    protected override void OnRequest(HttpRequest request)
+    {
+        Respond(HttpResponse.Text("accepted", 202));
+        signals.Record(request.Path);
+    }
 }
 
-/// <summary><c>/s/stream</c> streams 40 ticks, 100 ms apart; <c>/s/boom</c> throws (restarting the actor); <c>/s/fail-first</c> streams a source that fails at once.</summary>
-public sealed class TickOrThrowHandler : HttpHandlerActor
+/// <summary>
+/// <c>/s/stream</c> streams ticks 100 ms apart, at least 40 and on until the test opens the gate of its
+/// <see cref="HandlerSignals"/>; <c>/s/boom</c> throws (restarting the actor); <c>/s/fail-first</c> streams a source
+/// that fails at once. A stream is recorded (by path) once it has started, its end as <c>PATH stopped</c>, a restart as
+/// <c>restarted</c>.
+/// </summary>
+public sealed class TickOrThrowHandler(HandlerSignals signals) : HttpHandlerActor
 {
     protected override void OnRequest(HttpRequest request)
     {
         if (request.Path.EndsWith("boom")) throw new InvalidOperationException("boom (expected by the test)");
-        RespondWithStream(HttpResponse.StreamedHead(), request.Path.EndsWith("fail-first") ? FailAtOnce() : Ticks());
+        // What RespondWithStream does, keeping the producer to watch: it tells the connection how its stream ended
+        // before it stops, so once it has stopped (recorded as "PATH stopped"), the connection has been told.
+        var producer = ResponseStreams.Start(Context.System, Sender, HttpResponse.StreamedHead(), request.Path.EndsWith("fail-first") ? FailAtOnce() : Ticks());
+        var path = request.Path;
+        producer.WatchAsync().ContinueWith(_ => signals.Record($"{path} stopped"), TaskScheduler.Default);
+        signals.Record(path);
     }
 
-    private static async IAsyncEnumerable<ByteString> Ticks()
+    protected override void PostRestart(Exception reason)
     {
-        for (var i = 0; i < 40; i++)
+        base.PostRestart(reason);
+        signals.Record("restarted");
+    }
+
+    private async IAsyncEnumerable<ByteString> Ticks()
+    {
+        for (var i = 0; i < 40 || !signals.Gate.IsCompleted; i++)
         {
             await Task.Delay(100);
             yield return ByteString.FromString($"tick {i}\n");
@@ -82,25 +105,36 @@ public sealed class TickOrThrowHandler : HttpHandlerActor
 [Trait("Category", "EndToEnd")]
 public sealed class StreamingRegressionTests
 {
-    private static Routes Routes() => TestServer.DefaultRoutes()
-        .Map([HttpMethods.Post], "/peek", Props.Create<PeekHandler>())
+    private static Routes Routes(HandlerSignals signals) => TestServer.DefaultRoutes(signals)
+        .Map([HttpMethods.Post], "/peek", Props.Create(() => new PeekHandler(signals)))
         .Map([HttpMethods.Post], "/count", Props.Create<CountingHandler>())
-        .Map([HttpMethods.Post], "/accept", Props.Create<AcceptAtOnceHandler>())
-        .Get("/s/{x}", Props.Create<TickOrThrowHandler>());
+        .Map([HttpMethods.Post], "/accept", Props.Create(() => new AcceptAtOnceHandler(signals)))
+        .Get("/s/{x}", Props.Create(() => new TickOrThrowHandler(signals)));
 
-    private static Task<TestServer> StartAsync(Func<ActorHttp.Server.ServerSettings, ActorHttp.Server.ServerSettings>? configure = null) =>
-        TestServer.StartAsync(s =>
+    private static Task<TestServer> StartAsync(Func<ActorHttp.Server.ServerSettings, ActorHttp.Server.ServerSettings>? configure = null)
+    {
+        var signals = new HandlerSignals();
+        return TestServer.StartAsync(s =>
         {
             s = s with { Parsing = s.Parsing with { StreamBodyThreshold = 16 * 1024, MaxBodySize = 64 * 1024 * 1024 } };
             return configure?.Invoke(s) ?? s;
-        }, Routes());
+        }, Routes(signals), signals);
+    }
 
     [Fact]
     public async Task Unread_parts_of_one_body_never_reach_the_next_request()
     {
         await using var server = await StartAsync();
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
-        var first = await conn.RoundTripAsync($"POST /peek HTTP/1.1\r\nHost: x\r\nContent-Length: {66 * 1024}\r\n\r\n" + new string('A', 66 * 1024));
+        var peek = $"POST /peek HTTP/1.1\r\nHost: x\r\nContent-Length: {66 * 1024}\r\n\r\n" + new string('A', 66 * 1024);
+        await conn.SendAsync(peek);
+        // The whole body is in the connection before the handler reads (the connection parses what it holds as the handler
+        // reads), so when the handler answers, the parts it left are parsed and unread: the case this test is about. (With
+        // part of the body still to come, the connection would rightly close after the answer.)
+        await received.WaitForAsync(peek.Length);
+        server.Signals.OpenGate();
+        var first = await conn.ReadResponseAsync();
         Assert.StartsWith("peeked ", first.BodyText);
         var second = await conn.RoundTripAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {70 * 1024}\r\n\r\n" + new string('B', 70 * 1024));
         Assert.Equal($"count {70 * 1024} A=0 B={70 * 1024}", second.BodyText);
@@ -123,12 +157,19 @@ public sealed class StreamingRegressionTests
     public async Task A_body_failing_after_its_answer_closes_the_connection_after_it()
     {
         await using var server = await StartAsync();
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
         var chunk = new string('x', 20_000);
-        await conn.SendAsync(RawHttpConnection.Request("/slow?ms=1000") +
-                             $"POST /accept HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk.Length:X}\r\n{chunk}\r\n");
-        await Task.Delay(300);
+        // The first request is answered only when the gate opens: until then the 202 waits behind it, not yet sent.
+        var requests = RawHttpConnection.Request("/gated?id=first") +
+                       $"POST /accept HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk.Length:X}\r\n{chunk}\r\n";
+        await conn.SendAsync(requests);
+        // The handler's answer was sent to the connection before it was recorded, so the connection takes it in before
+        // the bytes sent next.
+        await server.Signals.WaitForAsync("/accept");
         await conn.SendAsync("ZZ\r\n"); // a malformed chunk line after the handler has answered
+        await received.WaitForAsync(requests.Length + 4); // the connection has read (and parsed) the malformed line
+        server.Signals.OpenGate();
         Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
         var accepted = await conn.ReadResponseAsync();
         Assert.Equal(202, accepted.Status);
@@ -143,8 +184,10 @@ public sealed class StreamingRegressionTests
         using var streaming = await RawHttpConnection.OpenAsync(server.Port);
         using var other = await RawHttpConnection.OpenAsync(server.Port);
         await streaming.SendAsync(RawHttpConnection.Request("/s/stream"));
-        await Task.Delay(500);
+        await server.Signals.WaitForAsync("/s/stream"); // the stream is running
         Assert.Equal(500, (await other.RoundTripAsync(RawHttpConnection.Request("/s/boom"))).Status);
+        await server.Signals.WaitForAsync("restarted"); // the failure has restarted the handler
+        server.Signals.OpenGate(); // the stream ran on through the failure and the restart: now it may end
         var response = await streaming.ReadResponseAsync(timeout: TimeSpan.FromSeconds(20));
         Assert.Contains("tick 39\n", response.BodyText);
     }
@@ -173,7 +216,10 @@ public sealed class StreamingRegressionTests
     {
         await using var server = await StartAsync();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
-        await conn.SendAsync(RawHttpConnection.Request("/slow?ms=500") + RawHttpConnection.Request("/s/fail-first"));
+        // The first request is answered only when the gate opens: the stream must fail while its head waits behind it.
+        await conn.SendAsync(RawHttpConnection.Request("/gated?id=first") + RawHttpConnection.Request("/s/fail-first"));
+        await server.Signals.WaitForAsync("/s/fail-first stopped"); // its failure is with the connection
+        server.Signals.OpenGate();
         Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
         Assert.Equal(500, (await conn.ReadResponseAsync()).Status);
         Assert.Equal(TestServer.PlainText, (await conn.RoundTripAsync(RawHttpConnection.Request("/plaintext"))).BodyText);

@@ -16,7 +16,11 @@ public sealed class StreamProbe
     public long Uploaded;
     public int Parts;
     public int Stopped;
+    /// <summary>Released once per stopped <see cref="ChunkStreamHandler"/>.</summary>
+    public readonly SemaphoreSlim StoppedSignal = new(0);
     public readonly TaskCompletionSource Cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Set by <see cref="UploadHandler"/> when it has a <c>?wait=1</c> request and starts waiting for <see cref="Go"/>.</summary>
+    public readonly TaskCompletionSource Waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public readonly TaskCompletionSource Go = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public readonly TaskCompletionSource<string> UploadOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
@@ -62,7 +66,11 @@ public sealed class ChunkStreamHandler(StreamProbe probe) : HttpHandlerActor
         }
     }
 
-    protected override void PostStop() => Interlocked.Increment(ref probe.Stopped);
+    protected override void PostStop()
+    {
+        Interlocked.Increment(ref probe.Stopped);
+        probe.StoppedSignal.Release();
+    }
 }
 
 /// <summary><c>/stall</c>: a streamed head and one chunk, then nothing: the producer stalls.</summary>
@@ -86,7 +94,11 @@ public sealed class UploadHandler(StreamProbe probe) : AsyncHttpHandlerActor
         if (request.Query.Contains("reject=1")) return HttpResponse.Error(StatusCodes.PayloadTooLarge, "not here");
         if (!request.BodyStreamed) return HttpResponse.Text($"buffered {request.Body.Count}");
         var client = Sender;
-        if (request.Query.Contains("wait=1")) await probe.Go.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        if (request.Query.Contains("wait=1"))
+        {
+            probe.Waiting.TrySetResult();
+            await probe.Go.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
         try
         {
             await foreach (var part in RequestBodyReader.ReadAsync(client, TimeSpan.FromSeconds(10)))
@@ -212,7 +224,8 @@ public sealed class StreamingTests
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
         for (var i = 0; i < 3; i++)
             Assert.Equal(Expected(2000), (await conn.RoundTripAsync(RawHttpConnection.Request("/per-request-stream?chunks=2&size=1000"))).Body);
-        for (var i = 0; i < 100 && Volatile.Read(ref probe.Stopped) < 3; i++) await Task.Delay(50);
+        for (var i = 0; i < 3; i++)
+            Assert.True(await probe.StoppedSignal.WaitAsync(TimeSpan.FromSeconds(30)), $"{Volatile.Read(ref probe.Stopped)} of 3 handlers stopped");
         Assert.Equal(3, Volatile.Read(ref probe.Stopped));
     }
 
@@ -246,8 +259,9 @@ public sealed class StreamingTests
 
         socket.Close(); // the client goes away mid-stream: the producer is told and stops
         await probe.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        // Cancelled is set in the source's finally: the enumerator is disposed and can produce nothing more (no wait
+        // would show more here, so none is made).
         var produced = Interlocked.Read(ref probe.Produced);
-        await Task.Delay(200);
         Assert.Equal(produced, Interlocked.Read(ref probe.Produced));
     }
 
@@ -328,7 +342,21 @@ public sealed class StreamingTests
                 Interlocked.Add(ref sent, piece.Length);
             }
         });
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the handler is not reading yet
+        await probe.Waiting.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the handler has the request and is not reading
+        // Wait until the client cannot push any more: its sends have made no progress for a second (the sockets' buffers
+        // are full), or it has sent everything (which the assertions below reject). The wait follows the sender's
+        // progress, however slow the machine, instead of a fixed time it may or may not have used.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            long last = -1;
+            for (var still = 0; still < 10 && !sender.IsCompleted && !deadline.IsCancellationRequested;)
+            {
+                var now = Interlocked.Read(ref sent);
+                still = now == last ? still + 1 : 0;
+                last = now;
+                await Task.Delay(100); // a poll interval
+            }
+        }
         var sentWhilePaused = Interlocked.Read(ref sent);
         Assert.True(sentWhilePaused < 24 * 1024 * 1024, $"the client pushed {sentWhilePaused} bytes while the handler read nothing");
         Assert.False(sender.IsCompleted);

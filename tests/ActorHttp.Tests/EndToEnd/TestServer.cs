@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Configuration;
 using ActorHttp.Handlers;
+using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Routing;
 using ActorHttp.Server;
@@ -26,29 +28,43 @@ public sealed class TestServer : IAsyncDisposable
         }
         """);
 
-    private TestServer(ActorSystem system, ServerBinding binding)
+    private TestServer(ActorSystem system, ServerBinding binding, HandlerSignals signals)
     {
         System = system;
         Binding = binding;
+        Signals = signals;
     }
 
     public ActorSystem System { get; }
     public ServerBinding Binding { get; }
+
+    /// <summary>What the handlers of the default routes (and of test routes given the same instance) report to the test.</summary>
+    public HandlerSignals Signals { get; }
     public int Port => Binding.LocalAddress.Port;
     public Uri BaseUri => new($"http://127.0.0.1:{Port}");
 
-    /// <summary>The routes every test server serves.</summary>
-    public static Routes DefaultRoutes() => new Routes()
+    /// <summary>The routes every test server serves; <c>/gated</c> reports to <paramref name="signals"/> (a fresh instance when null).</summary>
+    public static Routes DefaultRoutes(HandlerSignals? signals = null) => new Routes()
         .Get("/plaintext", TextHandler.Props(PlainText))
         .Map([HttpMethods.Get, HttpMethods.Post, HttpMethods.Put], "/echo", EchoHandler.Props())
         .Get("/health", HealthHandler.Props())
         .Get("/fragile/{mode}", Props.Create<FragileHandler>())
         .Get("/slow", Props.Create<SlowHandler>())
+        .Get("/gated", GatedProps(signals ?? new HandlerSignals()))
         .Get("/items/{id}", Props.Create<ItemsHandler>());
 
-    /// <summary>Starts a server; <paramref name="configure"/> adjusts the settings (the port is always 0, loopback only).</summary>
-    public static async Task<TestServer> StartAsync(Func<ServerSettings, ServerSettings>? configure = null, Routes? routes = null)
+    private static Props GatedProps(HandlerSignals signals) => Props.Create(() => new GatedHandler(signals));
+
+    /// <summary>
+    /// Starts a server; <paramref name="configure"/> adjusts the settings (the port is always 0, loopback only).
+    /// <paramref name="signals"/> is the instance the handlers report to (with custom routes, the one given to
+    /// <see cref="DefaultRoutes"/> and the test's own handlers); it becomes <see cref="Signals"/>.
+    /// </summary>
+    public static async Task<TestServer> StartAsync(Func<ServerSettings, ServerSettings>? configure = null, Routes? routes = null,
+        HandlerSignals? signals = null)
     {
+        signals ??= new HandlerSignals();
+        routes ??= DefaultRoutes(signals);
         var system = ActorSystem.Create($"e2e-{Guid.NewGuid():N}", SystemConfig);
         try
         {
@@ -61,9 +77,9 @@ public sealed class TestServer : IAsyncDisposable
                 ShutdownDeadline = TimeSpan.FromSeconds(3),
             };
             if (configure != null) settings = configure(settings) with { Hostname = "127.0.0.1", Port = 0 };
-            var binding = await server.BindAsync(routes ?? DefaultRoutes(), settings).WaitAsync(TimeSpan.FromSeconds(20));
+            var binding = await server.BindAsync(routes, settings).WaitAsync(TimeSpan.FromSeconds(20));
             Assert.NotEqual(0, binding.LocalAddress.Port);
-            return new TestServer(system, binding);
+            return new TestServer(system, binding, signals);
         }
         catch
         {
@@ -73,6 +89,22 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     private int _terminated;
+
+    /// <summary>
+    /// Call after <see cref="TerminateAsync"/>: completes once the listener has taken the termination in, i.e. has told
+    /// every open connection to drain (a new connection is then answered 503, which is what this waits for). A handler
+    /// answering after this answers a connection that already knows it is draining.
+    /// </summary>
+    public async Task WaitUntilTerminatingAsync()
+    {
+        // The termination was sent to the listener before this connection was opened, so the listener handles it first.
+        using var probe = await RawHttpConnection.OpenAsync(Port);
+        var response = await probe.ReadResponseAsync();
+        Assert.True(response.Status == 503, $"a connection opened after TerminateAsync was answered {response}");
+    }
+
+    /// <summary>Starts counting the bytes this server's connections receive from now on (see <see cref="ReceivedBytes"/>).</summary>
+    public ReceivedBytes CountReceivedBytes() => new(System.Name);
 
     /// <summary>
     /// Terminates the binding once. (A second <see cref="ServerBinding.TerminateAsync"/> on a stopped listener
@@ -121,6 +153,178 @@ public sealed class SlowHandler : HttpHandlerActor
                 ms = Math.Clamp(parsed, 0, 5000);
         Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(ms), Sender, HttpResponse.Text($"slow {ms}"), Self);
     }
+}
+
+/// <summary>
+/// Serves <c>/gated?id=X[&amp;ms=N]</c>: records the request in <see cref="HandlerSignals"/> (under <c>/gated</c>), holds
+/// its answer until the test opens the gate, then answers <c>gated X</c> (N milliseconds later when <c>ms</c> is given).
+/// A request in flight for exactly as long as the test needs, instead of a <c>/slow</c> that must outlast whatever the
+/// test does meanwhile.
+/// </summary>
+public sealed class GatedHandler(HandlerSignals signals) : HttpHandlerActor
+{
+    protected override void OnRequest(HttpRequest request)
+    {
+        string id = "", ms = "0";
+        foreach (var part in request.Query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.StartsWith("id=", StringComparison.Ordinal)) id = part[3..];
+            else if (part.StartsWith("ms=", StringComparison.Ordinal)) ms = part[3..];
+        }
+        var delay = TimeSpan.FromMilliseconds(Math.Clamp(int.Parse(ms), 0, 5000));
+        var client = Sender;
+        var self = Self;
+        var scheduler = Context.System.Scheduler;
+        signals.Gate.ContinueWith(_ => scheduler.ScheduleTellOnce(delay, client, HttpResponse.Text($"gated {id}"), self),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        signals.Record(request.Path);
+    }
+}
+
+/// <summary>
+/// What a test server's handlers report to their test, one instance per server: the requests that reached a handler,
+/// counted by key (usually the request's path; handlers call <see cref="Record"/>), which a test awaits with
+/// <see cref="WaitForAsync"/> instead of sleeping "long enough for the request to reach its handler"; and the gate that
+/// <see cref="GatedHandler"/> holds its answers behind until the test calls <see cref="OpenGate"/>. Thread-safe.
+/// </summary>
+public sealed class HandlerSignals
+{
+    /// <summary>How long <see cref="WaitForAsync"/> waits by default: generous, for a busy machine; only a failure waits that long.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly object _lock = new();
+    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private readonly List<(string Key, int Count, TaskCompletionSource Signal)> _waiters = [];
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the test opens the gate.</summary>
+    public Task Gate => _gate.Task;
+
+    /// <summary>Lets the answers held behind the gate go (those held now and any later).</summary>
+    public void OpenGate() => _gate.TrySetResult();
+
+    /// <summary>Counts one arrival under <paramref name="key"/> and wakes the waiters it satisfies.</summary>
+    public void Record(string key)
+    {
+        List<TaskCompletionSource>? ready = null;
+        lock (_lock)
+        {
+            var count = _counts[key] = _counts.GetValueOrDefault(key) + 1;
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Key != key || _waiters[i].Count > count) continue;
+                (ready ??= []).Add(_waiters[i].Signal);
+                _waiters.RemoveAt(i);
+            }
+        }
+        if (ready != null)
+            foreach (var signal in ready) signal.TrySetResult();
+    }
+
+    /// <summary>The arrivals counted under <paramref name="key"/> so far.</summary>
+    public int Count(string key)
+    {
+        lock (_lock) return _counts.GetValueOrDefault(key);
+    }
+
+    /// <summary>
+    /// Completes once <paramref name="count"/> arrivals have been counted under <paramref name="key"/>; throws a
+    /// <see cref="TimeoutException"/> saying how many came if that takes longer than <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitForAsync(string key, int count = 1, TimeSpan? timeout = null)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (_counts.GetValueOrDefault(key) >= count) return;
+            _waiters.Add((key, count, signal));
+        }
+        var wait = timeout ?? DefaultTimeout;
+        try
+        {
+            await signal.Task.WaitAsync(wait);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Count(key)} of {count} arrivals at '{key}' within {wait}");
+        }
+    }
+}
+
+/// <summary>
+/// The bytes one server's connections have received from clients since this was made: what they record on
+/// <see cref="HttpMetrics.BytesReceived"/> as they read, told apart from other servers in the process (tests run in
+/// parallel) by the actor system of the actor recording it. A connection records what it reads in the step that parses
+/// it, so once the count includes a request, anything the connection is sent afterwards is handled after that request's
+/// bytes are in. Dispose to stop counting.
+/// </summary>
+public sealed class ReceivedBytes : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly object _lock = new();
+    private readonly List<(long Bytes, TaskCompletionSource Signal)> _waiters = [];
+    private long _total;
+    private const string BytesReceivedName = "actorhttp.bytes.received";
+
+    internal ReceivedBytes(string systemName)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            // By name: this may run inside HttpMetrics' static initializer, when its fields are still null.
+            if (instrument.Meter.Name == HttpMetrics.MeterName && instrument.Name == BytesReceivedName) listener.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            // Called on the recording thread: inside the connection actor that read the bytes.
+            if (ActorCell.GetCurrentSelfOrNoSender() is { } self && self.Path.Address.System == systemName) Add(value);
+        });
+        _listener.Start();
+    }
+
+    /// <summary>The bytes counted so far.</summary>
+    public long Total
+    {
+        get { lock (_lock) return _total; }
+    }
+
+    private void Add(long bytes)
+    {
+        List<TaskCompletionSource>? ready = null;
+        lock (_lock)
+        {
+            _total += bytes;
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Bytes > _total) continue;
+                (ready ??= []).Add(_waiters[i].Signal);
+                _waiters.RemoveAt(i);
+            }
+        }
+        if (ready != null)
+            foreach (var signal in ready) signal.TrySetResult();
+    }
+
+    /// <summary>Completes once at least <paramref name="bytes"/> have been counted; throws a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public async Task WaitForAsync(long bytes, TimeSpan? timeout = null)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (_total >= bytes) return;
+            _waiters.Add((bytes, signal));
+        }
+        var wait = timeout ?? HandlerSignals.DefaultTimeout;
+        try
+        {
+            await signal.Task.WaitAsync(wait);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the server received {Total} of {bytes} bytes within {wait}");
+        }
+    }
+
+    public void Dispose() => _listener.Dispose();
 }
 
 /// <summary>Serves <c>/items/{id}</c>: answers the decoded route value.</summary>
