@@ -33,7 +33,7 @@ public sealed record HttpRequest
 
     /// <summary>
     /// True when the body is too large to be buffered (over <c>parsing.stream-body-threshold</c>): pull it by telling
-    /// the request's Sender <see cref="RequestBodyStream.Read"/> (see <see cref="RequestBodyStream"/>).
+    /// the request's Sender <c>RequestBodyStream.Read</c> (the server's streaming messages, in <c>ActorHttp.Server</c>).
     /// </summary>
     public bool BodyStreamed { get; init; }
 
