@@ -11,7 +11,7 @@ namespace ActorHttp.Protocol.Parsing;
 /// <param name="MaxMethodLength">Longest method name; longer → 400 (no registered method comes close).</param>
 /// <param name="StreamBodyThreshold">
 /// Bodies up to this size are buffered and delivered whole; a larger declared <c>Content-Length</c>, or a chunked body
-/// growing past it, is delivered as a stream of parts (<see cref="ParseStatus.BodyPart"/>).
+/// growing past it, reaches its handler as a stream of parts (<see cref="HttpRequest.BodyStreamed"/>).
 /// </param>
 public sealed record ParserSettings(
     int MaxRequestLineLength = 8 * 1024,
