@@ -34,19 +34,32 @@ public static class HttpMethods
         _ => null,
     };
 
-    /// <summary>Returns the interned instance of <paramref name="method"/> if it is a standard method, else the argument itself.</summary>
-    public static string Normalize(string method)
-    {
-        foreach (var m in Standard)
-            if (string.Equals(m, method, StringComparison.Ordinal)) return m;
-        return method;
-    }
+    /// <summary>
+    /// Returns the interned instance of <paramref name="method"/> if it is a standard method spelled exactly (ordinal,
+    /// case-sensitive), else the argument itself. Code compares methods by reference, so every <see cref="HttpRequest"/>
+    /// passes its method through here.
+    /// </summary>
+    public static string Normalize(string method) => Find(method) ?? method;
 
     /// <summary>True for the methods RFC 9110 defines; others are answered 501 unless a route names them.</summary>
-    public static bool IsStandard(string method)
+    public static bool IsStandard(string method) => Find(method) != null;
+
+    /// <summary>
+    /// The interned instance equal to <paramref name="method"/>, or null. The compiled switch picks the one candidate by
+    /// length and a character, and string equality tests the reference first: the parser's interned strings cost no
+    /// character comparison.
+    /// </summary>
+    private static string? Find(string method) => method switch
     {
-        foreach (var m in Standard)
-            if (ReferenceEquals(m, method) || string.Equals(m, method, StringComparison.Ordinal)) return true;
-        return false;
-    }
+        Get => Get,
+        Put => Put,
+        Post => Post,
+        Head => Head,
+        Patch => Patch,
+        Trace => Trace,
+        Delete => Delete,
+        Options => Options,
+        Connect => Connect,
+        _ => null,
+    };
 }

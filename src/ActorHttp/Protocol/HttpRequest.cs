@@ -10,8 +10,11 @@ namespace ActorHttp.Protocol;
 /// </summary>
 public sealed record HttpRequest
 {
-    /// <summary>The method, e.g. <c>GET</c>. Standard methods are interned <see cref="HttpMethods"/> strings.</summary>
-    public required string Method { get; init; }
+    /// <summary>
+    /// The method, e.g. <c>GET</c>. A standard method is always the interned <see cref="HttpMethods"/> string, however it
+    /// was set (routing compares methods by reference).
+    /// </summary>
+    public required string Method { get; init => field = HttpMethods.Normalize(value); }
 
     /// <summary>The request-target exactly as sent: origin-form (<c>/a?b</c>), absolute-form or <c>*</c>.</summary>
     public required string Target { get; init; }
