@@ -83,13 +83,15 @@ internal sealed class ParseOutcome
 internal static class ParserTestKit
 {
     /// <summary>Small limits so the limit tests stay small; large enough for every valid request in the tests.</summary>
-    public static readonly ParserSettings Small = new(
-        MaxRequestLineLength: 128,
-        MaxHeaderCount: 10,
-        MaxHeaderSectionSize: 512,
-        MaxBodySize: 100,
-        MaxChunkLineLength: 64,
-        MaxMethodLength: 32);
+    public static readonly ParserSettings Small = ParserSettings.Default with
+    {
+        MaxRequestLineLength = 128,
+        MaxHeaderCount = 10,
+        MaxHeaderSectionSize = 512,
+        MaxBodySize = 100,
+        MaxChunkLineLength = 64,
+        MaxMethodLength = 32,
+    };
 
     private static readonly int[] ErrorStatuses = [400, 413, 414, 417, 431, 501, 505];
 
