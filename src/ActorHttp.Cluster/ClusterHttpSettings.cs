@@ -4,21 +4,22 @@ using Akka.Configuration;
 namespace ActorHttp.Cluster;
 
 /// <summary>
-/// The <c>actor-http.cluster</c> section (documented in this assembly's reference.conf), read once. Immutable.
+/// The <c>actor-http.cluster</c> section (documented, with its defaults, in this assembly's reference.conf: the defaults
+/// are written there only), read once. Immutable.
 /// </summary>
 public sealed record ClusterHttpSettings
 {
     /// <summary>Seed nodes to join; empty leaves joining to <c>akka.cluster.seed-nodes</c> (or <see cref="JoinSelf"/>).</summary>
-    public IReadOnlyList<Address> SeedNodes { get; init; } = [];
+    public required IReadOnlyList<Address> SeedNodes { get; init; }
 
     /// <summary>With no seed nodes at all, join itself: a cluster of one.</summary>
-    public bool JoinSelf { get; init; }
+    public required bool JoinSelf { get; init; }
 
     /// <summary>How often to warn while the node is not Up.</summary>
-    public TimeSpan JoinWarningInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public required TimeSpan JoinWarningInterval { get; init; }
 
     /// <summary>The <c>actor-http.cluster.sharding</c> section: defaults of every sharded route.</summary>
-    public Config ShardingDefaults { get; init; } = ClusterHttp.DefaultConfig().GetConfig("actor-http.cluster.sharding");
+    public required Config ShardingDefaults { get; init; }
 
     /// <summary>Reads the settings from a config holding an <c>actor-http.cluster</c> section, falling back to reference.conf.</summary>
     /// <exception cref="ConfigurationException">A value is malformed; the message names the key.</exception>

@@ -32,7 +32,7 @@ public static class HttpRequests
             : [("Host", "localhost"), .. headers];
         return new HttpRequest
         {
-            Method = HttpMethods.Normalize(method),
+            Method = method, // interned by HttpRequest.Method, so reference comparisons work
             Target = target,
             Path = q < 0 ? target : target[..q],
             Query = q < 0 ? "" : target[(q + 1)..],

@@ -137,7 +137,7 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
 
     private static HttpRequest ReadRequest(ref WireReader reader)
     {
-        var method = HttpMethods.Normalize(reader.String());
+        var method = reader.String(); // interned by HttpRequest.Method
         var target = reader.String();
         var path = reader.String();
         var query = reader.String();

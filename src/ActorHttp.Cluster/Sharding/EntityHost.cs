@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using ActorHttp.Protocol;
+using ActorHttp.Server;
 
 namespace ActorHttp.Cluster.Sharding;
 

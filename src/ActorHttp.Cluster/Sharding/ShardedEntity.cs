@@ -7,7 +7,7 @@ namespace ActorHttp.Cluster.Sharding;
 /// One type of sharded entity: its name, the handler actor each entity runs, and how requests reach it. Each entity is
 /// a normal handler actor (e.g. an <see cref="Handlers.HttpHandlerActor"/>): it receives the <see cref="Protocol.HttpRequest"/>
 /// and replies to <c>Sender</c> with a complete <see cref="Protocol.HttpResponse"/>, wherever in the cluster it runs.
-/// Defaults match reference.conf (<c>actor-http.cluster.sharding</c>). Immutable; change with <c>with</c>.
+/// Its defaults, for code, are reference.conf's <c>actor-http.cluster.sharding</c> (a test pins them). Immutable; change with <c>with</c>.
 /// </summary>
 /// <param name="TypeName">The sharding type name; the same on every node.</param>
 /// <param name="EntityProps">Props of the handler actor created for each entity id.</param>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using ActorHttp.Protocol;
+using ActorHttp.Server;
 
 namespace ActorHttp.Handlers;
 

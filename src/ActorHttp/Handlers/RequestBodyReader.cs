@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.IO;
 using ActorHttp.Protocol;
+using ActorHttp.Server;
 
 namespace ActorHttp.Handlers;
 

@@ -19,9 +19,6 @@ public static class HttpMethods
     /// <summary>All standard methods, in the order the <c>Allow</c> header lists them.</summary>
     public static readonly IReadOnlyList<string> Standard = [Get, Head, Post, Put, Delete, Patch, Options, Trace, Connect];
 
-    // The same, as an array: looked through per request, without an enumerator.
-    private static readonly string[] StandardMethods = [.. Standard];
-
     /// <summary>Returns the interned instance for a standard method spelled exactly (methods are case-sensitive).</summary>
     internal static string? FromBytes(ReadOnlySpan<byte> name) => name.Length switch
     {
@@ -38,19 +35,28 @@ public static class HttpMethods
     };
 
     /// <summary>
-    /// The interned instance of the standard method spelled <paramref name="method"/>, or null when it is not one.
-    /// Allocates nothing; the instances the parser hands out are found by reference, before any character is compared.
+    /// The interned instance of the standard method spelled <paramref name="method"/> (ordinal, case-sensitive), or null
+    /// when it is not one. Allocates nothing: the compiled switch picks the one candidate by length and a character, and
+    /// string equality tests the reference first, so the parser's interned strings cost no character comparison.
     /// </summary>
-    internal static string? Interned(string method)
+    internal static string? Interned(string method) => method switch
     {
-        foreach (var m in StandardMethods)
-            if (ReferenceEquals(m, method)) return m;
-        foreach (var m in StandardMethods)
-            if (string.Equals(m, method, StringComparison.Ordinal)) return m;
-        return null;
-    }
+        Get => Get,
+        Put => Put,
+        Post => Post,
+        Head => Head,
+        Patch => Patch,
+        Trace => Trace,
+        Delete => Delete,
+        Options => Options,
+        Connect => Connect,
+        _ => null,
+    };
 
-    /// <summary>Returns the interned instance of <paramref name="method"/> if it is a standard method, else the argument itself.</summary>
+    /// <summary>
+    /// Returns the interned instance of <paramref name="method"/> if it is a standard method spelled exactly, else the
+    /// argument itself. Code compares methods by reference, so every <see cref="HttpRequest"/> passes its method through here.
+    /// </summary>
     public static string Normalize(string method) => Interned(method) ?? method;
 
     /// <summary>True for the methods RFC 9110 defines; others are answered 501 unless a route names them.</summary>

@@ -10,8 +10,11 @@ namespace ActorHttp.Protocol;
 /// </summary>
 public sealed record HttpRequest
 {
-    /// <summary>The method, e.g. <c>GET</c>. Standard methods are interned <see cref="HttpMethods"/> strings.</summary>
-    public required string Method { get; init; }
+    /// <summary>
+    /// The method, e.g. <c>GET</c>. A standard method is always the interned <see cref="HttpMethods"/> string, however it
+    /// was set (routing compares methods by reference).
+    /// </summary>
+    public required string Method { get; init => field = HttpMethods.Normalize(value); }
 
     /// <summary>The request-target exactly as sent: origin-form (<c>/a?b</c>), absolute-form or <c>*</c>.</summary>
     public required string Target { get; init; }
@@ -33,7 +36,7 @@ public sealed record HttpRequest
 
     /// <summary>
     /// True when the body is too large to be buffered (over <c>parsing.stream-body-threshold</c>): pull it by telling
-    /// the request's Sender <see cref="RequestBodyStream.Read"/> (see <see cref="RequestBodyStream"/>).
+    /// the request's Sender <c>RequestBodyStream.Read</c> (the server's streaming messages, in <c>ActorHttp.Server</c>).
     /// </summary>
     public bool BodyStreamed { get; init; }
 

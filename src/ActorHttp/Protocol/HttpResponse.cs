@@ -27,7 +27,8 @@ public sealed record HttpResponse
 
     /// <summary>
     /// True for the head of a streamed response: <see cref="Body"/> is ignored and the body follows as
-    /// <see cref="ResponseStream.Chunk"/> messages from the actor that sent this head (see <see cref="ResponseStream"/>).
+    /// <c>ResponseStream.Chunk</c> messages from the actor that sent this head (the server's streaming messages, in
+    /// <c>ActorHttp.Server</c>).
     /// </summary>
     public bool Streamed { get; init; }
 
@@ -44,7 +45,7 @@ public sealed record HttpResponse
     /// <summary>A response with a JSON body already serialized to <paramref name="json"/>.</summary>
     public static HttpResponse Json(string json, int status = 200) => Text(json, status, "application/json");
 
-    /// <summary>The head of a streamed response; its body follows as <see cref="ResponseStream.Chunk"/> messages.</summary>
+    /// <summary>The head of a streamed response; its body follows as <c>ResponseStream.Chunk</c> messages (see <see cref="Streamed"/>).</summary>
     public static HttpResponse StreamedHead(int status = 200, string? contentType = null, long? contentLength = null) =>
         new() { Status = status, ContentType = contentType, Streamed = true, ContentLength = contentLength };
 

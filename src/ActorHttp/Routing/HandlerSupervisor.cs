@@ -6,7 +6,8 @@ namespace ActorHttp.Routing;
 /// <summary>
 /// Parent of the handler actors of one route table. A handler that throws is restarted (it has answered the failed
 /// request with 500 if it derives from <see cref="Handlers.HttpHandlerActor"/>), so its route keeps working; one that
-/// cannot even be created is stopped, and its route's requests time out with 503.
+/// cannot even be created is stopped, and its route's requests time out with 503. A binding's supervisor is stopped,
+/// with its handlers, when the binding terminates (see <see cref="RoutingExtensions.BindAsync"/>).
 /// </summary>
 internal sealed class HandlerSupervisor : ReceiveActor
 {

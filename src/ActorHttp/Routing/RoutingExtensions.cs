@@ -8,23 +8,58 @@ namespace ActorHttp.Routing;
 public static class RoutingExtensions
 {
     /// <summary>
-    /// Creates the routes' handler actors (under one supervisor), then binds a listener that serves them.
+    /// How long terminating a binding waits for its handler actors to stop. A handler stops once its current message is
+    /// handled; one stuck in a blocking call is left to stop when that returns, without holding up the termination.
+    /// </summary>
+    private static readonly TimeSpan HandlerStopTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Creates the routes' handler actors (under one supervisor), then binds a listener that serves them. The handler
+    /// actors live as long as the binding: <see cref="ServerBinding.TerminateAsync"/> stops them once its connections
+    /// are gone.
     /// </summary>
     /// <exception cref="ConfigurationException">A route names a dispatcher that is not configured.</exception>
     /// <exception cref="BindFailedException">The address could not be bound.</exception>
     public static async Task<ServerBinding> BindAsync(this HttpServer server, Routes routes, ServerSettings? settings = null)
     {
         settings ??= server.Settings;
-        var table = await MaterializeAsync(server.System, routes, settings.TransparentHeadRequests).ConfigureAwait(false);
-        return await server.BindAsync(table, settings).ConfigureAwait(false);
+        var (table, supervisor) = await StartHandlersAsync(server.System, routes, settings.TransparentHeadRequests).ConfigureAwait(false);
+        ServerBinding binding;
+        try
+        {
+            binding = await server.BindAsync(table, settings).ConfigureAwait(false);
+        }
+        catch
+        {
+            server.System.Stop(supervisor); // no request will ever reach these handlers
+            throw;
+        }
+        binding.OnTerminated(() => StopHandlersAsync(supervisor));
+        return binding;
+    }
+
+    private static async Task StopHandlersAsync(IActorRef supervisor)
+    {
+        try
+        {
+            await supervisor.GracefulStop(HandlerStopTimeout).ConfigureAwait(false);
+        }
+        catch (TaskCanceledException) { } // still stopping (see HandlerStopTimeout)
     }
 
     /// <summary>The handler props a per-request wrapper creates its actors from, if <paramref name="props"/> is one.</summary>
     private static Props? InnerProps(Props props) =>
         props.Type == typeof(Handlers.PerRequestHandler) && props.Arguments is [Props inner] ? inner : null;
 
-    /// <summary>Creates the handler actors of <paramref name="routes"/> and returns the table that routes to them.</summary>
-    public static async Task<RouteTable> MaterializeAsync(ActorSystem system, Routes routes, bool transparentHead = true)
+    /// <summary>
+    /// Creates the handler actors of <paramref name="routes"/> and returns the table that routes to them. They live until
+    /// the actor system stops (<see cref="BindAsync"/> instead ties them to its binding).
+    /// </summary>
+    public static async Task<RouteTable> MaterializeAsync(ActorSystem system, Routes routes, bool transparentHead = true) =>
+        (await StartHandlersAsync(system, routes, transparentHead).ConfigureAwait(false)).Table;
+
+    /// <summary>Creates the handler actors under one supervisor; returns the table routing to them, and the supervisor.</summary>
+    private static async Task<(RouteTable Table, IActorRef Supervisor)> StartHandlersAsync(ActorSystem system, Routes routes, bool transparentHead)
     {
         HttpServer.Get(system); // makes reference.conf (and its blocking-dispatcher) visible to the system
         foreach (var route in routes.Definitions)
@@ -39,6 +74,6 @@ public static class RoutingExtensions
         }
         var supervisor = system.ActorOf(Props.Create(() => new HandlerSupervisor(routes.Definitions)));
         var started = await supervisor.Ask<HandlerSupervisor.Started>(HandlerSupervisor.GetHandlers.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        return new RouteTable(routes.Definitions.Select((route, i) => (route, started.Handlers[i])), transparentHead);
+        return (new RouteTable(routes.Definitions.Select((route, i) => (route, started.Handlers[i])), transparentHead), supervisor);
     }
 }

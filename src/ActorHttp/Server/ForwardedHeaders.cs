@@ -11,9 +11,6 @@ namespace ActorHttp.Server;
 /// <param name="TrustedProxies">Addresses or CIDR ranges of the proxies whose <c>X-Forwarded-For</c> is believed.</param>
 public sealed record ForwardedHeadersSettings(bool Enabled, IReadOnlyList<IPNetwork> TrustedProxies)
 {
-    /// <summary>The default: off, trusting 127.0.0.1 and ::1 once switched on.</summary>
-    public static readonly ForwardedHeadersSettings Disabled = new(false, [Parse("127.0.0.1"), Parse("::1")]);
-
     /// <summary>An address (<c>10.0.0.5</c>, <c>::1</c>) or a CIDR range (<c>10.0.0.0/8</c>).</summary>
     /// <exception cref="FormatException">Neither.</exception>
     public static IPNetwork Parse(string proxy)

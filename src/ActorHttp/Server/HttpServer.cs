@@ -9,9 +9,6 @@ namespace ActorHttp.Server;
 /// </summary>
 public sealed class HttpServer : IExtension
 {
-    private static readonly Lazy<Config> Reference = new(() =>
-        ConfigurationFactory.FromResource<HttpServer>("ActorHttp.reference.conf"));
-
     private readonly ExtendedActorSystem _system;
     private int _bindings;
 
@@ -26,7 +23,7 @@ public sealed class HttpServer : IExtension
     public static HttpServer Get(ActorSystem system) => system.WithExtension<HttpServer, HttpServerProvider>();
 
     /// <summary>ActorHttp's embedded reference.conf: every setting with its default.</summary>
-    public static Config DefaultConfig() => Reference.Value;
+    public static Config DefaultConfig() => ReferenceConfig.Value;
 
     /// <summary>The actor system this extension belongs to.</summary>
     public ActorSystem System => _system;

@@ -36,9 +36,10 @@ public sealed class ServerBinding
 
     /// <summary>
     /// Stops accepting, closes idle connections at once, lets in-flight requests finish within <paramref name="deadline"/>
-    /// (their responses carry <c>Connection: close</c>), then closes whatever is left, releases the port and stops the
-    /// listener. New connections meanwhile get 503; once the in-flight requests are done they delay the port's release by
-    /// at most <see cref="ServerSettings.ShutdownReleaseMaxDelay"/>. Calling it again returns the same task.
+    /// (their responses carry <c>Connection: close</c>), then closes whatever is left, releases the port, stops the
+    /// listener and runs the <see cref="OnTerminated"/> cleanups. New connections meanwhile get 503; once the in-flight
+    /// requests are done they delay the port's release by at most <see cref="ServerSettings.ShutdownReleaseMaxDelay"/>.
+    /// Calling it again returns the same task.
     /// </summary>
     public Task TerminateAsync(TimeSpan deadline)
     {
@@ -46,6 +47,27 @@ public sealed class ServerBinding
         {
             return _termination ??= Terminate(deadline);
         }
+    }
+
+    /// <summary>
+    /// Registers <paramref name="cleanup"/> to run once the binding has terminated (<see cref="TerminateAsync"/>: no
+    /// connection left, port released), before the task of TerminateAsync completes; for what served this binding's
+    /// requests and nothing else, e.g. the routes' handler actors (<c>BindAsync(routes)</c> registers their stopping).
+    /// Cleanups run one after the other, in the order registered; one registered after termination runs at once.
+    /// <see cref="UnbindAsync"/> runs none: the open connections are still being served.
+    /// </summary>
+    public void OnTerminated(Func<Task> cleanup)
+    {
+        ArgumentNullException.ThrowIfNull(cleanup);
+        lock (_gate)
+        {
+            if (_cleanups != null)
+            {
+                _cleanups.Add(cleanup);
+                return;
+            }
+        }
+        _ = cleanup(); // too late to hold up TerminateAsync, whose task has completed or is running the others
     }
 
     private async Task Terminate(TimeSpan deadline)
@@ -56,6 +78,27 @@ public sealed class ServerBinding
         }
         catch (AskTimeoutException) { }
         catch (ActorNotFoundException) { }
+
+        List<Func<Task>> cleanups;
+        lock (_gate)
+        {
+            cleanups = _cleanups!;
+            _cleanups = null;
+        }
+        List<Exception>? failures = null;
+        foreach (var cleanup in cleanups)
+        {
+            try
+            {
+                await cleanup().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // One failing cleanup must not leave the others undone; TerminateAsync reports them all at the end.
+                (failures ??= []).Add(e);
+            }
+        }
+        if (failures != null) throw new AggregateException("a cleanup of the terminated binding failed", failures);
     }
 
     /// <summary>
@@ -67,6 +110,7 @@ public sealed class ServerBinding
 
     private readonly object _gate = new();
     private Task? _termination;
+    private List<Func<Task>>? _cleanups = []; // null once termination has taken them
 
     public override string ToString() => Url;
 }

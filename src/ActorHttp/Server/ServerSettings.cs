@@ -5,38 +5,87 @@ namespace ActorHttp.Server;
 
 /// <summary>
 /// Every server knob, read once from the <c>actor-http.server</c> config section (see reference.conf, where each is
-/// documented). Immutable; change with <c>with</c> expressions.
+/// documented with its default: the defaults are written there only). Immutable; start from <see cref="Default"/> or
+/// <see cref="HttpServer.Settings"/> and change with <c>with</c> expressions.
 /// </summary>
 public sealed record ServerSettings
 {
-    public string Hostname { get; init; } = "127.0.0.1";
-    public int Port { get; init; } = 8080;
-    public int Backlog { get; init; } = 4096;
-    public int IoFrameSize { get; init; } = 8 * 1024;
-    public int MaxConnections { get; init; } = 10000;
-    public string ServerHeader { get; init; } = "ActorHttp";
-    public int PipeliningLimit { get; init; } = 16;
-    public bool TransparentHeadRequests { get; init; } = true;
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    public TimeSpan RequestHeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    public int MinRequestBodyRate { get; init; } = 240;
-    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
-    public TimeSpan ShutdownDeadline { get; init; } = TimeSpan.FromSeconds(10);
+    private static readonly Lazy<ServerSettings> Defaults = new(() => Create(ConfigurationFactory.Empty));
+
+    /// <summary>The defaults: reference.conf's <c>actor-http.server</c> section, read once.</summary>
+    public static ServerSettings Default => Defaults.Value;
+
+    /// <summary><c>hostname</c>: the interface to bind (an IP literal or a host name).</summary>
+    public required string Hostname { get; init; }
+
+    /// <summary><c>port</c>: the TCP port to bind; 0 picks a free one.</summary>
+    public required int Port { get; init; }
+
+    /// <summary><c>backlog</c>: the kernel's queue of connections not yet accepted.</summary>
+    public required int Backlog { get; init; }
+
+    /// <summary><c>io-frame-size</c>: the largest piece read from or written to a socket in one call, in bytes.</summary>
+    public required int IoFrameSize { get; init; }
+
+    /// <summary><c>max-connections</c>: connections open at once; more are answered 503 and closed.</summary>
+    public required int MaxConnections { get; init; }
+
+    /// <summary><c>server-header</c>: the Server header's value; empty sends none.</summary>
+    public required string ServerHeader { get; init; }
+
+    /// <summary><c>pipelining-limit</c>: requests parsed but not yet answered, per connection.</summary>
+    public required int PipeliningLimit { get; init; }
+
+    /// <summary><c>transparent-head-requests</c>: HEAD is served by the GET route, the body dropped.</summary>
+    public required bool TransparentHeadRequests { get; init; }
+
+    /// <summary><c>idle-timeout</c>: a keep-alive connection without a request is closed after this long.</summary>
+    public required TimeSpan IdleTimeout { get; init; }
+
+    /// <summary><c>request-header-timeout</c>: a request head must be complete this long after its first byte.</summary>
+    public required TimeSpan RequestHeaderTimeout { get; init; }
+
+    /// <summary><c>request-body-timeout</c>: a request body must be complete this long after its head.</summary>
+    public required TimeSpan RequestBodyTimeout { get; init; }
+
+    /// <summary><c>min-request-body-rate</c>: bytes per second that extend a streamed body's timeout by a second.</summary>
+    public required int MinRequestBodyRate { get; init; }
+
+    /// <summary><c>response-timeout</c>: a handler must answer this long after the request was sent to it.</summary>
+    public required TimeSpan ResponseTimeout { get; init; }
+
+    /// <summary><c>send-timeout</c>: a write not acknowledged within this long aborts the connection.</summary>
+    public required TimeSpan SendTimeout { get; init; }
+
+    /// <summary><c>linger-timeout</c>: how long the client's bytes are drained after the server's FIN.</summary>
+    public required TimeSpan LingerTimeout { get; init; }
+
+    /// <summary><c>shutdown-deadline</c>: how long in-flight requests get to finish on shutdown.</summary>
+    public required TimeSpan ShutdownDeadline { get; init; }
 
     /// <summary>
     /// <c>shutdown-release-max-delay</c>: once shutdown has drained the in-flight requests, the longest the port stays open
     /// for clients still connecting (answered 503) before it is released.
     /// </summary>
-    public TimeSpan ShutdownReleaseMaxDelay { get; init; } = TimeSpan.FromSeconds(1);
-    public bool CoordinatedShutdown { get; init; } = true;
-    public string Dispatcher { get; init; } = "";
-    public bool LogRequests { get; init; }
-    public bool AccessLog { get; init; }
-    public ParserSettings Parsing { get; init; } = ParserSettings.Default;
-    public ForwardedHeadersSettings ForwardedHeaders { get; init; } = ForwardedHeadersSettings.Disabled;
+    public required TimeSpan ShutdownReleaseMaxDelay { get; init; }
+
+    /// <summary><c>coordinated-shutdown</c>: unbind and drain in Akka's CoordinatedShutdown.</summary>
+    public required bool CoordinatedShutdown { get; init; }
+
+    /// <summary><c>dispatcher</c>: the listener's and connections' dispatcher; empty for the system's default.</summary>
+    public required string Dispatcher { get; init; }
+
+    /// <summary><c>log-requests</c>: a debug line per request and response decision.</summary>
+    public required bool LogRequests { get; init; }
+
+    /// <summary><c>access-log</c>: an info line per response.</summary>
+    public required bool AccessLog { get; init; }
+
+    /// <summary><c>parsing</c>: the request parser's limits.</summary>
+    public required ParserSettings Parsing { get; init; }
+
+    /// <summary><c>forwarded-headers</c>: whether, and from which proxies, X-Forwarded-For is believed.</summary>
+    public required ForwardedHeadersSettings ForwardedHeaders { get; init; }
 
     /// <summary>
     /// The clock every connection deadline and the <c>Date</c> header read (not a config knob): the system's by default;
@@ -62,80 +111,35 @@ public sealed record ServerSettings
     /// <exception cref="ConfigurationException">A value is missing, of the wrong type or out of range; the message names the key.</exception>
     public static ServerSettings Create(Config config)
     {
-        var c = config.WithFallback(HttpServer.DefaultConfig()).GetConfig("actor-http.server");
-        var settings = new ServerSettings
+        var c = new ConfigKeys(config.WithFallback(HttpServer.DefaultConfig()).GetConfig("actor-http.server"), "actor-http.server");
+        var forwarded = c.Section("forwarded-headers");
+        return new ServerSettings
         {
-            Hostname = Read(c, "hostname", (k, x) => x.GetString(k) is { Length: > 0 } h && !string.IsNullOrWhiteSpace(h) ? h : throw new FormatException("must not be empty")),
-            Port = Int(c, "port", 0, 65535),
-            Backlog = Int(c, "backlog", 1, int.MaxValue),
-            IoFrameSize = (int)Size(c, "io-frame-size", 512, 16 * 1024 * 1024),
-            MaxConnections = Int(c, "max-connections", 1, int.MaxValue),
-            ServerHeader = Read(c, "server-header", (k, x) => x.GetString(k) ?? ""),
-            PipeliningLimit = Int(c, "pipelining-limit", 1, 1024),
-            TransparentHeadRequests = Read(c, "transparent-head-requests", (k, x) => x.GetBoolean(k)),
-            IdleTimeout = Duration(c, "idle-timeout"),
-            RequestHeaderTimeout = Duration(c, "request-header-timeout"),
-            RequestBodyTimeout = Duration(c, "request-body-timeout"),
-            MinRequestBodyRate = Int(c, "min-request-body-rate", 1, int.MaxValue),
-            ResponseTimeout = Duration(c, "response-timeout"),
-            SendTimeout = Duration(c, "send-timeout"),
-            LingerTimeout = Duration(c, "linger-timeout"),
-            ShutdownDeadline = Duration(c, "shutdown-deadline"),
-            ShutdownReleaseMaxDelay = Duration(c, "shutdown-release-max-delay"),
-            CoordinatedShutdown = Read(c, "coordinated-shutdown", (k, x) => x.GetBoolean(k)),
-            Dispatcher = Read(c, "dispatcher", (k, x) => x.GetString(k) ?? ""),
-            LogRequests = Read(c, "log-requests", (k, x) => x.GetBoolean(k)),
-            AccessLog = Read(c, "access-log", (k, x) => x.GetBoolean(k)),
-            Parsing = new ParserSettings(
-                MaxRequestLineLength: (int)Size(c, "parsing.max-request-line-length", 64, int.MaxValue),
-                MaxHeaderCount: Int(c, "parsing.max-header-count", 1, 10000),
-                MaxHeaderSectionSize: (int)Size(c, "parsing.max-header-section-size", 64, int.MaxValue),
-                MaxBodySize: Size(c, "parsing.max-body-size", 0, int.MaxValue),
-                MaxChunkLineLength: (int)Size(c, "parsing.max-chunk-line-length", 16, int.MaxValue),
-                MaxMethodLength: Int(c, "parsing.max-method-length", 3, 1024),
-                StreamBodyThreshold: Size(c, "parsing.stream-body-threshold", 0, int.MaxValue)),
+            Hostname = c.Read("hostname", (k, x) => x.GetString(k) is { Length: > 0 } h && !string.IsNullOrWhiteSpace(h) ? h : throw new FormatException("must not be empty")),
+            Port = c.Int("port", 0, 65535),
+            Backlog = c.Int("backlog", 1, int.MaxValue),
+            IoFrameSize = (int)c.Size("io-frame-size", 512, 16 * 1024 * 1024),
+            MaxConnections = c.Int("max-connections", 1, int.MaxValue),
+            ServerHeader = c.Read("server-header", (k, x) => x.GetString(k) ?? ""),
+            PipeliningLimit = c.Int("pipelining-limit", 1, 1024),
+            TransparentHeadRequests = c.Bool("transparent-head-requests"),
+            IdleTimeout = c.Duration("idle-timeout"),
+            RequestHeaderTimeout = c.Duration("request-header-timeout"),
+            RequestBodyTimeout = c.Duration("request-body-timeout"),
+            MinRequestBodyRate = c.Int("min-request-body-rate", 1, int.MaxValue),
+            ResponseTimeout = c.Duration("response-timeout"),
+            SendTimeout = c.Duration("send-timeout"),
+            LingerTimeout = c.Duration("linger-timeout"),
+            ShutdownDeadline = c.Duration("shutdown-deadline"),
+            ShutdownReleaseMaxDelay = c.Duration("shutdown-release-max-delay"),
+            CoordinatedShutdown = c.Bool("coordinated-shutdown"),
+            Dispatcher = c.Read("dispatcher", (k, x) => x.GetString(k) ?? ""),
+            LogRequests = c.Bool("log-requests"),
+            AccessLog = c.Bool("access-log"),
+            Parsing = ParserSettings.FromConfig(c.Section("parsing")),
             ForwardedHeaders = new ForwardedHeadersSettings(
-                Read(c, "forwarded-headers.enabled", (k, x) => x.GetBoolean(k)),
-                Read(c, "forwarded-headers.trusted-proxies", (k, x) => x.GetStringList(k).Select(ForwardedHeadersSettings.Parse).ToArray())),
+                forwarded.Bool("enabled"),
+                forwarded.Read("trusted-proxies", (k, x) => x.GetStringList(k).Select(ForwardedHeadersSettings.Parse).ToArray())),
         };
-        return settings;
-    }
-
-    private const string Prefix = "actor-http.server.";
-
-    /// <summary>Reads one key; any failure becomes a <see cref="ConfigurationException"/> naming the key and its value.</summary>
-    private static T Read<T>(Config c, string key, Func<string, Config, T> read)
-    {
-        if (!c.HasPath(key)) throw new ConfigurationException($"{Prefix}{key} is missing");
-        try
-        {
-            return read(key, c);
-        }
-        catch (Exception e) when (e is not ConfigurationException)
-        {
-            string raw;
-            try { raw = c.GetString(key); } catch { raw = "?"; }
-            throw new ConfigurationException($"{Prefix}{key}: invalid value '{raw}' ({e.Message.TrimEnd('.')})", e);
-        }
-    }
-
-    private static int Int(Config c, string key, int min, int max)
-    {
-        var value = Read(c, key, (k, x) => x.GetInt(k));
-        return value >= min && value <= max ? value
-            : throw new ConfigurationException($"{Prefix}{key} must be between {min} and {max} (was {value})");
-    }
-
-    private static TimeSpan Duration(Config c, string key)
-    {
-        var value = Read(c, key, (k, x) => x.GetTimeSpan(k));
-        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"{Prefix}{key} must be a positive duration such as 30s (was {value})");
-    }
-
-    private static long Size(Config c, string key, long min, long max)
-    {
-        var value = Read(c, key, (k, x) => x.GetByteSize(k) ?? throw new FormatException("not a size"));
-        return value >= min && value <= max ? value
-            : throw new ConfigurationException($"{Prefix}{key} must be between {min} and {max} bytes (was {value})");
     }
 }

@@ -65,6 +65,16 @@ public sealed class ClusterConfigTests
     }
 
     [Fact]
+    public void A_sharded_entity_made_in_code_has_the_defaults_of_reference_conf()
+    {
+        // Code needs defaults without a config (new ShardedEntity(name, props)): they must be the ones reference.conf writes.
+        var props = CounterEntity.Props();
+        var fromReference = ShardedEntity.FromConfig("c", props, ConfigurationFactory.Empty,
+            ClusterHttp.DefaultConfig().GetConfig("actor-http.cluster.sharding"), "actor-http.cluster.sharding");
+        Assert.Equal(fromReference, new ShardedEntity("c", props));
+    }
+
+    [Fact]
     public void Cluster_endpoints_are_handler_kinds()
     {
         var routes = Load("""

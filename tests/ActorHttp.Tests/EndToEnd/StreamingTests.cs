@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.IO;
 using ActorHttp.Handlers;
 using ActorHttp.Protocol;
+using ActorHttp.Server;
 using ActorHttp.Routing;
 using Xunit;
 

@@ -109,7 +109,7 @@ public sealed partial class ConnectionFuzzTests : TestKit
         var errors = CreateTestProbe();
         Sys.EventStream.Subscribe(errors.Ref, typeof(Akka.Event.Error));
         var handler = Sys.ActorOf(Props.Create(() => new Handler()).WithDispatcher(CallingThreadDispatcher.Id));
-        var settings = new ServerSettings
+        var settings = ServerSettings.Default with
         {
             Parsing = Limits,
             PipeliningLimit = 2, // reading is suspended and resumed often

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.IO;
 using ActorHttp.Handlers;
 using ActorHttp.Observability;
 using ActorHttp.Protocol;
@@ -70,6 +71,20 @@ public sealed class BuiltInHandlerTests : TestKit
         this.Send(routes, HttpRequests.Post("/echo/x", "body")).ShouldHaveBody("body");
         this.Send(routes, HttpRequests.Get("/missing")).ShouldHaveStatus(404);
         this.Send(routes, HttpRequests.Delete("/plaintext")).ShouldHaveStatus(405).ShouldHaveHeader("Allow", "GET, HEAD");
+    }
+
+    [Fact]
+    public void A_head_request_made_at_run_time_reaches_the_get_route()
+    {
+        var routes = this.Materialize(new Routes().Get("/echo", EchoHandler.Props()));
+        // Equal to "HEAD" but not the interned literal, as a deserializer or ToUpperInvariant would make it.
+        var head = new string(HttpMethods.Head.AsSpan());
+        Assert.NotSame(HttpMethods.Head, head);
+
+        this.Send(routes, HttpRequests.Create(head, "/echo", ByteString.Empty))
+            .ShouldHaveStatus(200).ShouldHaveBodyContaining("GET /echo HTTP/1.1\n");
+        this.Send(routes, HttpRequests.Get("/echo") with { Method = head })
+            .ShouldHaveStatus(200).ShouldHaveBodyContaining("GET /echo HTTP/1.1\n");
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.IO;
 using ActorHttp.Handlers;
 using ActorHttp.Protocol;
+using ActorHttp.Server;
 using ActorHttp.Testing;
 using Xunit;
 using TestKit = Akka.TestKit.Xunit2.TestKit;

@@ -7,7 +7,7 @@ using Xunit.Sdk;
 namespace ActorHttp.Tests.Protocol;
 
 /// <summary>A parsed request copied out into plain values, so outcomes can be compared across runs.</summary>
-public sealed record RequestSnapshot(
+internal sealed record RequestSnapshot(
     string Method,
     string Target,
     string Path,
@@ -32,7 +32,7 @@ public sealed record RequestSnapshot(
 }
 
 /// <summary>Everything one run of the parser over some input produced, in order.</summary>
-public sealed class ParseOutcome
+internal sealed class ParseOutcome
 {
     public List<RequestSnapshot> Requests { get; } = [];
 
@@ -80,16 +80,18 @@ public sealed class ParseOutcome
 /// <see cref="ParseAllWays(byte[], ParserSettings?)"/> runs the same input whole, split in two at every byte boundary,
 /// byte by byte and in random pieces, and asserts that every run produced the same outcome.
 /// </summary>
-public static class ParserTestKit
+internal static class ParserTestKit
 {
     /// <summary>Small limits so the limit tests stay small; large enough for every valid request in the tests.</summary>
-    public static readonly ParserSettings Small = new(
-        MaxRequestLineLength: 128,
-        MaxHeaderCount: 10,
-        MaxHeaderSectionSize: 512,
-        MaxBodySize: 100,
-        MaxChunkLineLength: 64,
-        MaxMethodLength: 32);
+    public static readonly ParserSettings Small = ParserSettings.Default with
+    {
+        MaxRequestLineLength = 128,
+        MaxHeaderCount = 10,
+        MaxHeaderSectionSize = 512,
+        MaxBodySize = 100,
+        MaxChunkLineLength = 64,
+        MaxMethodLength = 32,
+    };
 
     private static readonly int[] ErrorStatuses = [400, 413, 414, 417, 431, 501, 505];
 

@@ -30,10 +30,10 @@ public sealed class StreamedRenderingTests
     [InlineData(HttpProtocol.Http11, true, 42L, BodyFraming.None, "Content-Length: 42", null)]
     [InlineData(HttpProtocol.Http10, true, null, BodyFraming.None, "Connection: keep-alive", "Connection: close")]
     public void Framing_follows_protocol_method_and_known_length(HttpProtocol protocol, bool isHead, long? length,
-        BodyFraming expected, string mustContain, string? mustNotContain)
+        object expected, string mustContain, string? mustNotContain) // a BodyFraming: internal, so a public test cannot name it
     {
         var (head, framing) = RenderHead(HttpResponse.StreamedHead(contentType: "text/plain", contentLength: length), protocol, isHead);
-        Assert.Equal(expected, framing);
+        Assert.Equal((BodyFraming)expected, framing);
         Assert.Contains(mustContain + "\r\n", head);
         if (mustNotContain != null) Assert.DoesNotContain(mustNotContain, head);
     }

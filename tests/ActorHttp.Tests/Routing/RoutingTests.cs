@@ -48,7 +48,7 @@ public sealed class PathTemplateTests
 public sealed class RouteTableTests : TestKit
 {
     private static HttpRequest Request(string method, string path) =>
-        new() { Method = HttpMethods.Normalize(method), Target = path, Path = path };
+        new() { Method = method, Target = path, Path = path };
 
     private RouteTable Table(IActorRef handler) => new(
         new Routes()
@@ -120,6 +120,25 @@ public sealed class RouteTableTests : TestKit
         Assert.Same(handler, decision.Handler);
         Assert.Equal("GET", decision.Request!.Method);
         Assert.Equal("3", decision.Request.RouteValues["id"]);
+    }
+
+    [Fact]
+    public void A_method_set_in_code_is_interned_so_head_reaches_the_get_route()
+    {
+        var handler = CreateTestProbe().Ref;
+        // Equal to "HEAD" but not the interned literal (routing compares methods by reference).
+        var head = new string(HttpMethods.Head.AsSpan());
+        Assert.NotSame(HttpMethods.Head, head);
+
+        var request = new HttpRequest { Method = head, Target = "/items/3", Path = "/items/3" };
+        Assert.Same(HttpMethods.Head, request.Method);
+        var decision = Table(handler).Route(request);
+        Assert.Same(handler, decision.Handler);
+        Assert.Same(HttpMethods.Get, decision.Request!.Method);
+
+        // Methods are case-sensitive: "head" is some other method, which no route names and RFC 9110 does not define.
+        Assert.Equal("head", new HttpRequest { Method = "head", Target = "/", Path = "/" }.Method);
+        Assert.Equal(501, Table(handler).Route(Request("head", "/items/3")).Response!.Status);
     }
 
     [Fact]

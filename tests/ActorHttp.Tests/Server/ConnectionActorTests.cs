@@ -25,7 +25,7 @@ public sealed class ConnectionActorTests : TestKit
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
 
     /// <summary>Long timeouts: nothing times out during a test unless it means to.</summary>
-    private static readonly ServerSettings Slow = new()
+    private static readonly ServerSettings Slow = ServerSettings.Default with
     {
         IdleTimeout = TimeSpan.FromSeconds(60),
         RequestHeaderTimeout = TimeSpan.FromSeconds(60),

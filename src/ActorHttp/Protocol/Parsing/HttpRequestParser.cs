@@ -6,7 +6,7 @@ using Akka.IO;
 namespace ActorHttp.Protocol.Parsing;
 
 /// <summary>What one call of <see cref="HttpRequestParser.Parse"/> produced.</summary>
-public enum ParseStatus
+internal enum ParseStatus
 {
     /// <summary>The bytes so far hold no complete request; call again with more.</summary>
     NeedMoreData,
@@ -27,7 +27,7 @@ public enum ParseStatus
 /// <summary>A parsed request plus the connection-level facts the parser derived from its head.</summary>
 /// <param name="Request">The request message handed to handlers.</param>
 /// <param name="KeepAlive">Whether the client lets the connection persist after this exchange.</param>
-public readonly record struct ParsedRequest(HttpRequest Request, bool KeepAlive);
+internal readonly record struct ParsedRequest(HttpRequest Request, bool KeepAlive);
 
 /// <summary>
 /// Incremental, byte-level HTTP/1.1 request parser (RFC 9112), one per connection. It never looks back at
@@ -36,7 +36,7 @@ public readonly record struct ParsedRequest(HttpRequest Request, bool KeepAlive)
 /// caller's array, which must therefore never be written again once passed in.
 /// Strict by design: anything ambiguous for message framing is an error, never a guess.
 /// </summary>
-public sealed class HttpRequestParser
+internal sealed class HttpRequestParser
 {
     private enum State : byte { Head, FixedBody, ChunkLine, ChunkData, ChunkDataEnd, Trailers, Failed }
 

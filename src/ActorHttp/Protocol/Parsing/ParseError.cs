@@ -6,7 +6,7 @@ namespace ActorHttp.Protocol.Parsing;
 /// </summary>
 /// <param name="Status">400, 413, 414, 417, 431, 501 or 505.</param>
 /// <param name="Reason">A short, stable description (also the metric label), e.g. "bare LF".</param>
-public sealed record ParseError(int Status, string Reason)
+internal sealed record ParseError(int Status, string Reason)
 {
     public override string ToString() => $"{Status} {Reason}";
 }

@@ -1,7 +1,9 @@
 namespace ActorHttp.Protocol.Parsing;
 
 /// <summary>
-/// Limits the request parser enforces. Defaults follow Kestrel's (KestrelServerLimits) where it has one.
+/// Limits the request parser enforces: the <c>actor-http.server.parsing</c> section (see reference.conf, where each is
+/// documented with its default; they follow Kestrel's KestrelServerLimits where it has one). Immutable; start from
+/// <see cref="Default"/> and change with <c>with</c>.
 /// </summary>
 /// <param name="MaxRequestLineLength">Longest request line in bytes, CRLF excluded; longer → 414.</param>
 /// <param name="MaxHeaderCount">Most header fields per request (and trailer fields per chunked body); more → 431.</param>
@@ -15,17 +17,30 @@ namespace ActorHttp.Protocol.Parsing;
 /// </param>
 /// <param name="StreamBodyThreshold">
 /// Bodies up to this size are buffered and delivered whole; a larger declared <c>Content-Length</c>, or a chunked body
-/// growing past it, is delivered as a stream of parts (<see cref="ParseStatus.BodyPart"/>).
+/// growing past it, reaches its handler as a stream of parts (<see cref="HttpRequest.BodyStreamed"/>).
 /// </param>
 public sealed record ParserSettings(
-    int MaxRequestLineLength = 8 * 1024,
-    int MaxHeaderCount = 100,
-    int MaxHeaderSectionSize = 32 * 1024,
-    long MaxBodySize = 8 * 1024 * 1024,
-    int MaxChunkLineLength = 4 * 1024,
-    int MaxMethodLength = 32,
-    long StreamBodyThreshold = 1024 * 1024)
+    int MaxRequestLineLength,
+    int MaxHeaderCount,
+    int MaxHeaderSectionSize,
+    long MaxBodySize,
+    int MaxChunkLineLength,
+    int MaxMethodLength,
+    long StreamBodyThreshold)
 {
-    /// <summary>The defaults above.</summary>
-    public static readonly ParserSettings Default = new();
+    private static readonly Lazy<ParserSettings> Defaults = new(() =>
+        FromConfig(new ConfigKeys(ReferenceConfig.Value.GetConfig("actor-http.server.parsing"), "actor-http.server.parsing")));
+
+    /// <summary>The defaults: reference.conf's <c>actor-http.server.parsing</c>, read once.</summary>
+    public static ParserSettings Default => Defaults.Value;
+
+    /// <summary>Reads the <c>parsing</c> section; a missing, malformed or out-of-range value is named in the exception.</summary>
+    internal static ParserSettings FromConfig(ConfigKeys parsing) => new(
+        MaxRequestLineLength: (int)parsing.Size("max-request-line-length", 64, int.MaxValue),
+        MaxHeaderCount: parsing.Int("max-header-count", 1, 10000),
+        MaxHeaderSectionSize: (int)parsing.Size("max-header-section-size", 64, int.MaxValue),
+        MaxBodySize: parsing.Size("max-body-size", 0, int.MaxValue),
+        MaxChunkLineLength: (int)parsing.Size("max-chunk-line-length", 16, int.MaxValue),
+        MaxMethodLength: parsing.Int("max-method-length", 3, 1024),
+        StreamBodyThreshold: parsing.Size("stream-body-threshold", 0, int.MaxValue));
 }

@@ -6,7 +6,7 @@ using Akka.IO;
 namespace ActorHttp.Protocol.Rendering;
 
 /// <summary>How the body of a streamed response is delimited on the wire.</summary>
-public enum BodyFraming
+internal enum BodyFraming
 {
     /// <summary>No body follows the head (HEAD request, or a status that forbids one).</summary>
     None,
@@ -22,14 +22,14 @@ public enum BodyFraming
 /// <param name="Protocol">The protocol of the request being answered.</param>
 /// <param name="IsHead">The request was HEAD: headers as for GET, no body.</param>
 /// <param name="Close">The connection closes after this response.</param>
-public readonly record struct RenderContext(HttpProtocol Protocol, bool IsHead, bool Close);
+internal readonly record struct RenderContext(HttpProtocol Protocol, bool IsHead, bool Close);
 
 /// <summary>
 /// Renders responses to bytes: status line, headers and body back to back in one <see cref="OutputBuffer"/>,
 /// so each response (or a batch of pipelined ones) leaves in a single write. No string is formatted per response:
 /// status lines are cached, <c>Date</c> comes from <see cref="DateHeader"/>, numbers are formatted into the buffer.
 /// </summary>
-public sealed class HttpResponseRenderer
+internal sealed class HttpResponseRenderer
 {
     /// <summary>Bodies up to this size are copied next to their head; larger ones are referenced.</summary>
     private const int CopyBodyLimit = 16 * 1024;

@@ -9,7 +9,7 @@ namespace ActorHttp.Protocol.Rendering;
 /// <see cref="Release"/>, which the owner calls once the write is acknowledged (never earlier: the transport
 /// may still read them).
 /// </summary>
-public sealed class OutputBuffer
+internal sealed class OutputBuffer
 {
     private const int ChunkSize = 4096;
 

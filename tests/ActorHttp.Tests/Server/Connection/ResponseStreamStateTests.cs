@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.IO;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.Rendering;
+using ActorHttp.Server;
 using ActorHttp.Server.Connection;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using Akka.IO;
 using ActorHttp.Protocol;
+using ActorHttp.Server;
 using ActorHttp.Server.Connection;
 using Xunit;
 

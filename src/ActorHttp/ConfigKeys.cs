@@ -1,10 +1,10 @@
 using Akka.Configuration;
 
-namespace ActorHttp.Cluster;
+namespace ActorHttp;
 
 /// <summary>
 /// Reads keys of one config section, turning every failure into a <see cref="ConfigurationException"/> that names the
-/// full key (<paramref name="prefix"/>.key) and the value found.
+/// full key (<paramref name="prefix"/>.key) and the value found. Used by every settings type, here and in ActorHttp.Cluster.
 /// </summary>
 internal readonly struct ConfigKeys(Config section, string prefix)
 {
@@ -45,6 +45,9 @@ internal readonly struct ConfigKeys(Config section, string prefix)
     }
 
     public bool Bool(string key) => Read(key, (k, x) => x.GetBoolean(k));
+
+    /// <summary>The keys of the sub-section <paramref name="key"/>, named <c>prefix.key.…</c> in errors.</summary>
+    public ConfigKeys Section(string key) => new(section.GetConfig(key) ?? ConfigurationFactory.Empty, $"{prefix}.{key}");
 
     /// <summary>A list of strings, or one string of comma-separated items (as an environment variable can hold).</summary>
     public IReadOnlyList<string> List(string key) => Read(key, (k, x) =>

@@ -1,6 +1,7 @@
 using Akka.IO;
+using ActorHttp.Protocol;
 
-namespace ActorHttp.Protocol;
+namespace ActorHttp.Server;
 
 /// <summary>
 /// Messages of a streamed response. A handler answers the request with a head whose
@@ -20,7 +21,7 @@ namespace ActorHttp.Protocol;
 /// (a producer that sends more, or ends short, gets the connection aborted); otherwise HTTP/1.1 clients get chunked
 /// transfer coding and HTTP/1.0 clients a body delimited by closing the connection.
 /// </para>
-/// <see cref="Handlers.ResponseStreams"/> runs this protocol for an <see cref="IAsyncEnumerable{T}"/> or a
+/// <c>ActorHttp.Handlers.ResponseStreams</c> (a layer above this one) runs this protocol for an <see cref="IAsyncEnumerable{T}"/> or a
 /// <see cref="Stream"/>, so most handlers never see these messages.
 /// </summary>
 public static class ResponseStream
