@@ -36,9 +36,6 @@ internal sealed class HttpConnectionActor : UntypedActor
     private readonly IRequestRouter _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRefProvider _provider;
-    private readonly TimeProvider _clock;
-    private readonly ITimer _timer;
-    private long _timerAt = long.MaxValue;
 
     private readonly RequestReader _reader;
     private readonly ExchangeQueue _exchanges = new();
@@ -60,10 +57,8 @@ internal sealed class HttpConnectionActor : UntypedActor
         _router = router;
         _reader = new RequestReader(settings.Parsing, remote);
         _provider = ((IInternalActorRef)Self).Provider;
-        _clock = settings.Clock;
-        _timeouts = new ConnectionTimeouts(settings, Now);
+        _timeouts = new ConnectionTimeouts(settings, static self => ((IActorRef)self!).Tell(CheckTimeouts.Instance), Self);
         _render = new ExchangeRenderer(renderer, _writer, _upload, _timeouts.ResponseTimeout, _log, remote, settings.AccessLog);
-        _timer = _clock.CreateTimer(static self => ((IActorRef)self!).Tell(CheckTimeouts.Instance), Self, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         // Over max-connections the 503 is written once the listener says it registered us with the transport.
         if (rejectOverCapacity) StopParsing(CloseReason.OverCapacity);
     }
@@ -84,13 +79,13 @@ internal sealed class HttpConnectionActor : UntypedActor
         public void Release(ActorBase actor) { }
     }
 
-    private long Now => _clock.GetMilliseconds();
+    private long Now => _timeouts.Now;
 
     protected override void PreStart() => ScheduleTimeoutCheck();
 
     protected override void PostStop()
     {
-        _timer.Dispose();
+        _timeouts.Dispose();
         if (!_transportClosed) _tcp.Tell(Tcp.Abort.Instance);
         _exchanges.CancelStreams();
         if (_upload.Streaming) _upload.Fail(StatusCodes.BadRequest, "the connection closed");
@@ -412,7 +407,7 @@ internal sealed class HttpConnectionActor : UntypedActor
 
     private void OnCheckTimeouts()
     {
-        _timerAt = long.MaxValue;
+        _timeouts.Woken();
         var now = Now;
         TimeoutReason reason;
         while ((reason = _timeouts.Check(now, TimeoutState())) != TimeoutReason.None)
@@ -468,14 +463,7 @@ internal sealed class HttpConnectionActor : UntypedActor
             Idle: reading == ReadingPhase.None && _exchanges.Count == 0 && _writer.IsIdle && _phase < ConnectionPhase.LastWrite);
     }
 
-    /// <summary>Makes sure the timer fires by the earliest deadline that applies now (rescheduled only when it moves earlier).</summary>
-    private void ScheduleTimeoutCheck()
-    {
-        var at = _timeouts.NextDeadline(TimeoutState());
-        if (at >= _timerAt || at == long.MaxValue) return;
-        _timerAt = at;
-        _timer.Change(TimeSpan.FromMilliseconds(Math.Max(1, at - Now)), Timeout.InfiniteTimeSpan);
-    }
+    private void ScheduleTimeoutCheck() => _timeouts.WakeBy(TimeoutState());
 
     // ------------------------------------------------------------------ Closing
 
@@ -489,7 +477,7 @@ internal sealed class HttpConnectionActor : UntypedActor
         SetReading(suspended: false);
         _phase = ConnectionPhase.Closing;
         _timeouts.StartLinger(Now, _writer.LastWriteLength);
-        _timerAt = long.MaxValue;
+        _timeouts.Woken();
         ScheduleTimeoutCheck();
         Become(Closing);
     }

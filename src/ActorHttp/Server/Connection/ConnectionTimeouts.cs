@@ -49,19 +49,27 @@ internal readonly record struct TimeoutInputs(
 /// <summary>
 /// Every deadline of one connection in one place: idle, request head, request body, handler response, stream chunk,
 /// send and linger (the shutdown deadline is the listener's: it tells every connection at once). The connection marks
-/// when things start; <see cref="Check"/> says which deadline has passed, <see cref="NextDeadline"/> when to look again.
-/// Plain arithmetic on the connection's clock, so tests drive it with any numbers.
+/// when things start; <see cref="Check"/> says which deadline has passed, <see cref="NextDeadline"/> when to look again,
+/// and <see cref="WakeBy"/> sets the one timer that makes it look. Time is milliseconds of the injected clock, so tests
+/// drive it with any numbers or a fake clock.
 /// </summary>
-internal sealed class ConnectionTimeouts
+internal sealed class ConnectionTimeouts : IDisposable
 {
+    private readonly TimeProvider _clock;
+    private readonly ITimer _timer;
     private readonly long _idle, _header, _body, _send, _linger, _longLinger;
-    private long _lingerFrom = long.MaxValue;
+    private long _lingerFrom = long.MaxValue, _wakeAt = long.MaxValue;
 
     /// <summary>Writes larger than this may still sit in the kernel's buffer when acknowledged: they get longer to drain.</summary>
     internal const long LargeWrite = 64 * 1024;
 
-    public ConnectionTimeouts(ServerSettings settings, long now)
+    /// <param name="settings">The timeouts.</param>
+    /// <param name="wake">Called (on a timer thread) when a deadline may have passed; the connection then calls <see cref="Check"/>.</param>
+    /// <param name="state">Passed to <paramref name="wake"/>, so that it can be a static delegate.</param>
+    public ConnectionTimeouts(ServerSettings settings, TimerCallback wake, object? state)
     {
+        _clock = settings.Clock;
+        _timer = _clock.CreateTimer(wake, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _idle = Ms(settings.IdleTimeout);
         _header = Ms(settings.RequestHeaderTimeout);
         _body = Ms(settings.RequestBodyTimeout);
@@ -69,8 +77,11 @@ internal sealed class ConnectionTimeouts
         _send = Ms(settings.SendTimeout);
         _linger = Ms(settings.LingerTimeout);
         _longLinger = Math.Max(_send, _linger);
-        LastActivityAt = now;
+        LastActivityAt = Now;
     }
+
+    /// <summary>The clock's time in milliseconds.</summary>
+    public long Now => _clock.GetMilliseconds();
 
     /// <summary>response-timeout in ms: the exchanges' deadlines are set with it.</summary>
     public long ResponseTimeout { get; }
@@ -123,6 +134,23 @@ internal sealed class ConnectionTimeouts
         };
         return state.Idle ? Math.Min(next, LastActivityAt + _idle) : next;
     }
+
+    /// <summary>
+    /// Makes sure the wake-up comes by the earliest deadline of <paramref name="state"/>. The timer is moved only when the
+    /// deadline is earlier than the one it is set for: a later one is found when it fires early and finds nothing.
+    /// </summary>
+    public void WakeBy(in TimeoutInputs state)
+    {
+        var at = NextDeadline(state);
+        if (at >= _wakeAt || at == long.MaxValue) return;
+        _wakeAt = at;
+        _timer.Change(TimeSpan.FromMilliseconds(Math.Max(1, at - Now)), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The wake-up came (or is to be set afresh): the next <see cref="WakeBy"/> sets the timer whatever it was.</summary>
+    public void Woken() => _wakeAt = long.MaxValue;
+
+    public void Dispose() => _timer.Dispose();
 
     private long BodyDeadline(in TimeoutInputs state) => BodyStartedAt + _body + state.BodyAllowance;
 

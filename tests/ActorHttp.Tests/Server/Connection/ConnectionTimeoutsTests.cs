@@ -1,4 +1,5 @@
 using ActorHttp.Server;
+using Microsoft.Extensions.Time.Testing;
 using ActorHttp.Server.Connection;
 using Xunit;
 
@@ -17,7 +18,15 @@ public sealed class ConnectionTimeoutsTests
     private static readonly TimeoutInputs Quiet = new(Closing: false, AwaitingAck: false, WriteStartedAt: 0, StreamDeadline: long.MaxValue,
         ReplyDeadline: long.MaxValue, Reading: ReadingPhase.None, BodyAllowance: 0, Idle: false);
 
-    private readonly ConnectionTimeouts _timeouts = new(Settings, now: 1_000);
+    private readonly FakeTimeProvider _clock = new();
+    private readonly ConnectionTimeouts _timeouts;
+    private int _wakes;
+
+    public ConnectionTimeoutsTests()
+    {
+        _timeouts = new ConnectionTimeouts(Settings with { Clock = _clock }, static self => ((ConnectionTimeoutsTests)self!)._wakes++, this);
+        _timeouts.LastActivityAt = 1_000; // the arithmetic tests use small numbers; the clock's own are large
+    }
 
     [Fact]
     public void Idle_fires_idle_timeout_after_the_last_activity_and_not_before()
@@ -88,5 +97,29 @@ public sealed class ConnectionTimeoutsTests
 
         _timeouts.StartLinger(now: 10_000, lastWriteLength: ConnectionTimeouts.LargeWrite + 1);
         Assert.Equal(60_000, _timeouts.NextDeadline(closing));
+    }
+
+    [Fact]
+    public void The_timer_wakes_the_connection_at_the_earliest_deadline_on_its_clock()
+    {
+        var now = _timeouts.Now;
+        _timeouts.LastActivityAt = now;
+        var idle = Quiet with { Idle = true };
+        _timeouts.WakeBy(idle); // idle-timeout 60 s from now
+        _clock.Advance(TimeSpan.FromMilliseconds(59_999));
+        Assert.Equal(0, _wakes);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, _wakes);
+        Assert.Equal(TimeoutReason.Idle, _timeouts.Check(_timeouts.Now, idle));
+
+        _timeouts.Woken();
+        var waiting = Quiet with { ReplyDeadline = _timeouts.Now + 5_000 };
+        _timeouts.WakeBy(waiting);
+        _timeouts.WakeBy(waiting with { ReplyDeadline = _timeouts.Now + 9_000 }); // later: the timer stays where it is
+        _timeouts.WakeBy(waiting with { ReplyDeadline = _timeouts.Now + 2_000 }); // earlier: it moves
+        _clock.Advance(TimeSpan.FromMilliseconds(2_000));
+        Assert.Equal(2, _wakes);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, _wakes); // one timer, set once more only by the next WakeBy after Woken
     }
 }

@@ -13,7 +13,7 @@ public sealed class RequestReaderTests
 {
     private static readonly ServerSettings Settings = ServerSettings.Create(Akka.Configuration.ConfigurationFactory.Empty);
     private readonly RequestReader _reader = new(Settings.Parsing, new IPEndPoint(IPAddress.Loopback, 1234));
-    private readonly ConnectionTimeouts _timeouts = new(Settings, now: 0);
+    private readonly ConnectionTimeouts _timeouts = new(Settings, static _ => { }, null);
 
     private ParseStatus Feed(string text, long now)
     {
