@@ -40,7 +40,7 @@ public sealed class ActorHttpReadinessCheck : IAkkaHealthCheck
         {
             return new HealthCheckResult(failure, $"the listener of {binding.Url} does not answer");
         }
-        if (ClusterHttp.UsesClusterProvider(system.Settings.Config))
+        if (ClusterHttp.UsesClusterProvider(system))
         {
             var self = ClusterHealthHandler.SelfMember(Akka.Cluster.Cluster.Get(system));
             if (!ClusterHealthHandler.IsUp(self))

@@ -34,6 +34,8 @@ public static class ActorHttpHostingExtensions
     private static readonly Lazy<Config> Reference = new(() =>
         ConfigurationFactory.FromResource<ActorHttpBinding>("ActorHttp.Hosting.reference.conf"));
 
+    private static readonly Config ClusterProvider = ConfigurationFactory.ParseString("akka.actor.provider = cluster");
+
     /// <summary>The builders WithActorHttp has been called on: one hosted server per actor system.</summary>
     private static readonly ConditionalWeakTable<AkkaConfigurationBuilder, object> Configured = new();
 
@@ -87,11 +89,12 @@ public static class ActorHttpHostingExtensions
 
     private static async Task BindAsync(ActorSystem system, IActorRegistry registry, HostedRoutes hostedRoutes, ActorHttpOptions options)
     {
-        var config = system.Settings.Config;
+        var clustered = ClusterHttp.UsesClusterProvider(system);
+        // The route loaders read the provider from the config, which does not show one chosen by a setup (WithClustering).
+        var config = clustered ? ClusterProvider.WithFallback(system.Settings.Config) : system.Settings.Config;
         var settings = ServerSettings.Create(config);
         if (options.Server is { } change) settings = change(settings);
         ClusterRouteHandlers.ValidateNodeConfig(config);
-        var clustered = ClusterHttp.UsesClusterProvider(config);
         if (clustered) ClusterHttp.Get(system); // joins actor-http.cluster's seed nodes (or itself) when configured, warns while not Up
 
         var actorTypeProps = ServiceProps.ForRoutes(system);

@@ -141,7 +141,7 @@ public sealed class HostedRoutes
 
     private static ShardedEntity ShardedEntityOf(Sharded sharded, ActorSystem system, IReadOnlyActorRegistry registry)
     {
-        if (!ClusterHttp.UsesClusterProvider(system.Settings.Config))
+        if (!ClusterHttp.UsesClusterProvider(system))
             throw new ConfigurationException($"route '{sharded.Template}' is sharded: the actor system needs the cluster provider (WithClustering)");
         var props = Resolve(sharded.Entity, sharded.Template, system, registry).Props
                     ?? throw new ConfigurationException($"route '{sharded.Template}': a sharded entity needs Props or a type, not an existing actor");
