@@ -39,7 +39,6 @@ internal sealed partial class ConfigurationHocon
         text.Append(Quote(Root)).Append(" {\n");
         foreach (var child in section.GetChildren()) Write(child, [Root], text, paths);
         text.Append("}\n");
-        if (section is IConfigurationSection { Path: var rootPath }) paths[Root] = rootPath;
         return new ConfigurationHocon(ConfigurationFactory.ParseString(text.ToString()), paths);
     }
 
@@ -124,24 +123,21 @@ internal sealed partial class ConfigurationHocon
     /// </summary>
     public ConfigurationException Explain(ConfigurationException error)
     {
-        var explained = false;
-        var message = HoconKey().Replace(error.Message, match =>
-        {
-            if (explained) return match.Value; // the first key is the one in error; later ones are context
-            for (var candidate = match.Value; ; candidate = candidate[..candidate.LastIndexOf('.')])
-            {
-                if (_configurationPaths.TryGetValue(candidate, out var configurationPath))
-                {
-                    explained = true;
-                    var rest = match.Value[candidate.Length..].Replace('.', ':');
-                    return $"{configurationPath}{rest} ({match.Value})";
-                }
-                if (!candidate.Contains('.')) return match.Value;
-            }
-        }, 1);
-        return explained ? new ConfigurationException(message, error) : error;
+        // The first key in a message is the one in error. It came from the section if the section has it, or, for a key a
+        // route lacks (its handler is missing), if the section defines that route.
+        var match = HoconKey().Match(error.Message);
+        if (!match.Success) return error;
+        var key = match.Value;
+        var route = RouteKey().Match(key);
+        var known = _configurationPaths.ContainsKey(key) ? key : route.Success && _configurationPaths.ContainsKey(route.Value) ? route.Value : null;
+        if (known is null) return error;
+        var configurationPath = _configurationPaths[known] + key[known.Length..].Replace('.', ':');
+        return new ConfigurationException(error.Message.Remove(match.Index, key.Length).Insert(match.Index, $"{configurationPath} ({key})"), error);
     }
 
     [GeneratedRegex(@"actor-http(\.[A-Za-z0-9_\-]+)+")]
     private static partial Regex HoconKey();
+
+    [GeneratedRegex(@"^actor-http\.routes\.[A-Za-z0-9_\-]+")]
+    private static partial Regex RouteKey();
 }
