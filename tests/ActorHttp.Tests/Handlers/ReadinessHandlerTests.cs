@@ -13,6 +13,7 @@ namespace ActorHttp.Tests.Handlers;
 [Trait("Category", "Handlers")]
 public sealed class ReadinessHandlerTests() : TestKit("""
     akka.coordinated-shutdown.terminate-actor-system = off
+    akka.coordinated-shutdown.run-by-actor-system-terminate = off
     akka.coordinated-shutdown.run-by-clr-shutdown = off
     """)
 {
