@@ -118,7 +118,11 @@ public sealed class HostedRoutes
                     routes = routes.MapSharded(sharded.Methods, sharded.Template, entity, sharded.Name);
                     break;
                 case Existing existing:
-                    routes = routes.Concat(existing.Routes);
+                    // Route by route, so that a clash with the configuration's routes is reported as for the others.
+                    foreach (var route in existing.Routes.Definitions)
+                        routes = route.HandlerProps is { } routeProps
+                            ? routes.Map(route.Methods, route.Template.Template, routeProps, route.Name)
+                            : routes.Map(route.Methods, route.Template.Template, route.Handler!, route.Name);
                     break;
             }
         }

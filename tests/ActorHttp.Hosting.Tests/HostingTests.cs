@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using ActorHttp.Handlers;
 using ActorHttp.Protocol;
+using ActorHttp.Routing;
 using ActorHttp.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -122,7 +123,7 @@ public sealed class HostingTests
                 .Get("/counted", Handler.FromServices<CountingHandler>("counted"))
                 .Get("/pooled", Handler.FromServices<CountingHandler>("pooled").Pool(2))
                 .Get("/registered", Handler.FromRegistry<RegisteredActor>())
-                .Get("/plain", TextHandler.Props("plain")),
+                .Add(new Routes().Get("/plain", TextHandler.Props("plain"))),
             new Dictionary<string, string?>
             {
                 ["ActorHttp:routes:configured:path"] = "/configured",
