@@ -78,6 +78,12 @@ public sealed class ClusterHttp : IExtension
             sharding.DefaultShardAllocationStrategy(settings), EntityHost.Stop.Instance);
     }
 
+    /// <summary>
+    /// True when <paramref name="system"/> runs the cluster actor-ref provider, however it was chosen (HOCON, or a
+    /// BootstrapSetup as Akka.Cluster.Hosting's WithClustering does, which the config does not show).
+    /// </summary>
+    public static bool UsesClusterProvider(ActorSystem system) => ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider;
+
     /// <summary>True when <paramref name="config"/> selects the cluster actor-ref provider.</summary>
     public static bool UsesClusterProvider(Config config)
     {

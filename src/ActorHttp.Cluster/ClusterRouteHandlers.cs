@@ -23,8 +23,11 @@ public static class ClusterRouteHandlers
     /// <summary>
     /// The kinds for routes of a node configured by <paramref name="nodeConfig"/> (its <c>actor-http.cluster.sharding</c>
     /// defaults and limits apply). Routes sharing an entity-type must agree on how its entities are placed.
+    /// <paramref name="actorTypeProps"/> creates the <c>entity-handler</c> types (null: <see cref="RouteConfig.PropsOfType"/>'s
+    /// default); <paramref name="onShardedRoute"/> is told each sharded route's entity and key as it is read.
     /// </summary>
-    public static IReadOnlyDictionary<string, RouteHandlerFactory> Create(Config nodeConfig)
+    public static IReadOnlyDictionary<string, RouteHandlerFactory> Create(Config nodeConfig, ActorTypeProps? actorTypeProps = null,
+        Action<ShardedEntity, string>? onShardedRoute = null)
     {
         var settings = ClusterHttpSettings.Create(nodeConfig);
         var server = ServerSettings.Create(nodeConfig);
@@ -36,7 +39,7 @@ public static class ClusterRouteHandlers
             var typeName = route.GetString("entity-type", null) is { Length: > 0 } t ? t : key[(key.LastIndexOf('.') + 1)..];
             var handler = route.GetString("entity-handler", null)
                           ?? throw new ConfigurationException($"{key}.entity-handler is missing (the entity's actor type, \"Namespace.Type, Assembly\")");
-            var entity = ShardedEntity.FromConfig(typeName, RouteConfig.PropsOfType(handler, route, key, "entity-handler"), route, settings.ShardingDefaults, key);
+            var entity = ShardedEntity.FromConfig(typeName, RouteConfig.PropsOfType(handler, route, key, "entity-handler", actorTypeProps), route, settings.ShardingDefaults, key);
             try
             {
                 ShardedRoutes.CheckTemplate(route.GetString("path", "/"), entity);
@@ -53,6 +56,7 @@ public static class ClusterRouteHandlers
                 throw new ConfigurationException($"{key}: entity-type '{typeName}' is also served by {seen.Key} with other settings " +
                                                  "(entity-handler, number-of-shards, role and passivate-idle-after must match)");
             typesSeen[typeName] = (entity, key);
+            onShardedRoute?.Invoke(entity, key);
             return ShardedRoutes.HandlerProps(entity);
         }
 

@@ -21,13 +21,21 @@ public sealed class ClusterHealthHandler : HttpHandlerActor
     /// <summary>Props of the handler.</summary>
     public static Props Props() => Akka.Actor.Props.Create<ClusterHealthHandler>();
 
+    /// <summary>
+    /// This node as a member, or null before it has joined (Akka then reports its own status as Removed, which misleads).
+    /// </summary>
+    internal static Member? SelfMember(Akka.Cluster.Cluster cluster) =>
+        cluster.State.Members.FirstOrDefault(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
+
+    /// <summary>Whether <paramref name="self"/> (see <see cref="SelfMember"/>) can serve: Up or WeaklyUp.</summary>
+    internal static bool IsUp(Member? self) => self?.Status is MemberStatus.Up or MemberStatus.WeaklyUp;
+
     /// <inheritdoc />
     protected override void OnRequest(HttpRequest request)
     {
-        // Before it joins, a node is not among the members (Akka then reports its own status as Removed, which misleads).
-        var self = _cluster.State.Members.FirstOrDefault(m => m.UniqueAddress.Equals(_cluster.SelfUniqueAddress));
+        var self = SelfMember(_cluster);
         var shuttingDown = _shutdown.ShutdownReason is not null;
-        var up = (self?.Status is MemberStatus.Up or MemberStatus.WeaklyUp) && !shuttingDown;
+        var up = IsUp(self) && !shuttingDown;
         var response = JsonResponse.Write(json =>
         {
             json.WriteStartObject();

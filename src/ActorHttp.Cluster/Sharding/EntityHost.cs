@@ -13,7 +13,8 @@ namespace ActorHttp.Cluster.Sharding;
 /// goes to the handler with a <see cref="ReplyRelay"/> as sender, which wraps the reply in an <see cref="EntityResponse"/>
 /// for the route handler on the accepting node. Passivation is sharding's (<c>passivate-idle-after</c>): the shard stops
 /// this actor, and with it the handler, when no request came for that long. A request the route handler sent again
-/// (see <see cref="ShardedEntity.ResendAfter"/>) is recognised by its sender and correlation id, and dropped.
+/// (see <see cref="ShardedEntity.ResendAfter"/>) is recognised by its sender and correlation id, and dropped. Any other
+/// message (the application's own, sent to the region in a <c>ShardingEnvelope</c>) goes to the handler as it is.
 /// </summary>
 internal sealed class EntityHost : UntypedActor
 {
@@ -95,8 +96,14 @@ internal sealed class EntityHost : UntypedActor
                 _handler = null;
                 Context.Parent.Tell(new Passivate(Stop.Instance));
                 break;
-            default:
+            case Terminated:
                 Unhandled(message);
+                break;
+            default:
+                // The application's own messages to the same region (a ShardingEnvelope's message, e.g. a query from a
+                // service that Asks the region): the handler gets them with their sender, as an actor of its own would.
+                if (_handler is not null && !_stopping) _handler.Forward(message);
+                else Unhandled(message);
                 break;
         }
     }

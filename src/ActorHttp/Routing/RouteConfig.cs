@@ -14,6 +14,14 @@ namespace ActorHttp.Routing;
 public delegate Props RouteHandlerFactory(Config route, string key);
 
 /// <summary>
+/// Makes the Props of an actor type that a route names by type (<c>handler = "Namespace.Type, Assembly"</c>), once
+/// <see cref="RouteConfig.PropsOfType"/> has found the type and checked that it is a concrete actor. The default creates
+/// it with a constructor taking the route's Config, or none; a host with dependency injection creates it from its
+/// services instead. <paramref name="route"/> is the route's object.
+/// </summary>
+public delegate Props ActorTypeProps(Type actorType, Config route);
+
+/// <summary>
 /// Reads routes from HOCON (the <c>actor-http.routes</c> section; syntax in reference.conf). Every mistake is a
 /// <see cref="ConfigurationException"/> naming the route and the key.
 /// </summary>
@@ -23,7 +31,8 @@ public static class RouteConfig
     /// <param name="config">The node's configuration.</param>
     /// <param name="extraHandlers">Further <c>handler = NAME</c> kinds by name (e.g. the cluster's <c>sharded</c>); they are
     /// looked up before the built-in kinds.</param>
-    public static Routes Load(Config config, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers = null)
+    /// <param name="actorTypeProps">How handlers named by type are created; null: <see cref="PropsOfType"/>'s default.</param>
+    public static Routes Load(Config config, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers = null, ActorTypeProps? actorTypeProps = null)
     {
         var routes = new Routes();
         if (!config.HasPath("actor-http.routes")) return routes;
@@ -36,7 +45,7 @@ public static class RouteConfig
             if (section.GetValue(name) is not { } value || (!value.IsObject() && value.GetString() == null)) continue;
             try
             {
-                routes = LoadOne(routes, name, section.GetConfig(name), key, extraHandlers);
+                routes = LoadOne(routes, name, section.GetConfig(name), key, extraHandlers, actorTypeProps);
             }
             catch (ConfigurationException) { throw; }
             catch (Exception e)
@@ -47,13 +56,14 @@ public static class RouteConfig
         return routes;
     }
 
-    private static Routes LoadOne(Routes routes, string name, Config route, string key, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers)
+    private static Routes LoadOne(Routes routes, string name, Config route, string key, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers,
+        ActorTypeProps? actorTypeProps)
     {
         if (route == null || route.IsEmpty) throw new ConfigurationException($"{key}: must be an object with path, methods and handler");
         var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
         IList<string> methods = route.HasPath("methods") ? route.GetStringList("methods")
             : route.HasPath("method") ? [route.GetString("method")] : [HttpMethods.Get];
-        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health, metrics, sleep, static, actor-census or a type name)");
+        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health, readiness, metrics, sleep, static, actor-census or a type name)");
         var props = extraHandlers != null && extraHandlers.TryGetValue(handler, out var factory) ? factory(route, key) : handler switch
         {
             "text" => TextHandler.Props(
@@ -63,11 +73,12 @@ public static class RouteConfig
                     ? status : throw new ConfigurationException($"{key}.status must be a final status, 200 to 599")),
             "echo" => EchoHandler.Props(),
             "health" => HealthHandler.Props(),
+            "readiness" => ReadinessHandler.Props(),
             "metrics" => MetricsHandler.Props(),
             "actor-census" => ActorCensusHandler.Props(),
             "sleep" => SleepHandler.Props(route.GetTimeSpan("delay", TimeSpan.FromSeconds(1)), route.GetTimeSpan("max-delay", TimeSpan.FromSeconds(10))),
             "static" => StaticFileHandler.Props(StaticFileSettings.FromConfig(route, key, PathTemplate.Parse(path).CatchAllParameter)),
-            _ => PropsOfType(handler, route, key),
+            _ => PropsOfType(handler, route, key, create: actorTypeProps),
         };
         var dispatcher = route.GetString("dispatcher", "");
         if (!string.IsNullOrEmpty(dispatcher)) props = props.WithDispatcher(dispatcher);
@@ -90,15 +101,17 @@ public static class RouteConfig
     }
 
     /// <summary>
-    /// A user handler by type name: an actor type with a public constructor taking its route's Config, or none.
-    /// Errors name <c>{key}.{setting}</c>: the route and the setting that named the type.
+    /// A user handler by type name: an actor type made by <paramref name="create"/>, or by default with a public
+    /// constructor taking its route's Config, or none. Errors name <c>{key}.{setting}</c>: the route and the setting
+    /// that named the type.
     /// </summary>
-    public static Props PropsOfType(string typeName, Config route, string key, string setting = "handler")
+    public static Props PropsOfType(string typeName, Config route, string key, string setting = "handler", ActorTypeProps? create = null)
     {
         var type = Type.GetType(typeName, throwOnError: false)
                    ?? throw new ConfigurationException($"{key}.{setting}: type '{typeName}' not found (write \"Namespace.Type, Assembly\")");
         if (!typeof(ActorBase).IsAssignableFrom(type) || type.IsAbstract)
             throw new ConfigurationException($"{key}.{setting}: '{type.FullName}' is not a concrete actor type");
+        if (create != null) return create(type, route);
         if (type.GetConstructor([typeof(Config)]) != null) return Props.Create(type, route);
         if (type.GetConstructor(Type.EmptyTypes) != null) return Props.Create(type);
         throw new ConfigurationException($"{key}.{setting}: '{type.FullName}' needs a public constructor taking no arguments or a Config");

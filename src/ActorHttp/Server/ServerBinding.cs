@@ -14,6 +14,9 @@ public sealed class ServerBinding
         LocalAddress = localAddress;
     }
 
+    /// <summary>The listener actor (for a host to register and watch; its messages are internal).</summary>
+    internal IActorRef Listener => _listener;
+
     /// <summary>The address and port actually bound (the chosen port when 0 was configured).</summary>
     public IPEndPoint LocalAddress { get; }
 

@@ -67,6 +67,8 @@ public sealed class HostProcessTests : IDisposable
 
             using var health = await client.GetAsync("/health");
             Assert.Equal("{\"status\":\"ok\"}", await health.Content.ReadAsStringAsync());
+            using var live = await client.GetAsync("/health/live");
+            Assert.Equal("{\"status\":\"ok\"}", await live.Content.ReadAsStringAsync());
 
             using var echo = await client.PostAsync("/echo", new StringContent("ping"));
             Assert.Equal("ping", await echo.Content.ReadAsStringAsync());

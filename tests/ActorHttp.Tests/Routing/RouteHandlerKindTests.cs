@@ -50,6 +50,27 @@ public sealed class RouteHandlerKindTests
         var e = Assert.Throws<ConfigurationException>(() => RouteConfig.PropsOfType("Nope, Nowhere", route, "actor-http.routes.r", "entity-handler"));
         Assert.StartsWith("actor-http.routes.r.entity-handler: type 'Nope, Nowhere' not found", e.Message);
     }
+
+    [Fact]
+    public void A_host_can_create_the_types_routes_name_its_own_way()
+    {
+        var made = new List<(Type Type, string? Greeting)>();
+        ActorTypeProps create = (type, route) =>
+        {
+            made.Add((type, route.GetString("greeting")));
+            return Props.Create(type, route);
+        };
+        var routes = RouteConfig.Load(ConfigurationFactory.ParseString($$"""
+            actor-http.routes.r { path = "/r", handler = "{{typeof(GreetingHandler).AssemblyQualifiedName}}", greeting = hey, kind = per-request }
+            """), actorTypeProps: create);
+        Assert.Equal([(typeof(GreetingHandler), "hey")], made);
+        Assert.Equal(typeof(PerRequestHandler), routes.Definitions[0].HandlerProps!.Type); // kind still applies
+        // The type is still found and checked first: the factory never sees a type that is not an actor.
+        var e = Assert.Throws<ConfigurationException>(() => RouteConfig.Load(
+            ConfigurationFactory.ParseString("actor-http.routes.r { path = \"/r\", handler = \"System.String\" }"), actorTypeProps: create));
+        Assert.Contains("actor-http.routes.r.handler: 'System.String' is not a concrete actor type", e.Message);
+        Assert.Single(made);
+    }
 }
 
 /// <summary>A handler configured by its route's object.</summary>
