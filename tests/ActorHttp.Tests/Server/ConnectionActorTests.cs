@@ -162,10 +162,10 @@ public sealed class ConnectionActorTests : TestKit
             return message;
         }
 
-        /// <summary>Fishes for the next Write and returns its bytes as text; acknowledges it unless told not to.</summary>
-        public string ExpectWrite(bool ack = true, TimeSpan? max = null)
+        /// <summary>Fishes for the next Write (waiting at most <see cref="Wait"/>) and returns its bytes as text; acknowledges it unless told not to.</summary>
+        public string ExpectWrite(bool ack = true)
         {
-            var deadline = DateTime.UtcNow + (max ?? Wait);
+            var deadline = DateTime.UtcNow + Wait;
             while (true)
             {
                 var remaining = deadline - DateTime.UtcNow;
@@ -179,14 +179,14 @@ public sealed class ConnectionActorTests : TestKit
                 }
                 Assert.False(message is Tcp.CloseCommand, $"expected a Tcp.Write, got {message.GetType().Name} first");
             }
-            Assert.Fail($"no Tcp.Write within {max ?? Wait}; transport saw: {Describe()}");
+            Assert.Fail($"no Tcp.Write within {Wait}; transport saw: {Describe()}");
             return null!;
         }
 
-        /// <summary>Fishes for a message of type <typeparamref name="T"/>; fails if a Write comes first (unless allowed).</summary>
-        public T Expect<T>(bool allowWrites = false, TimeSpan? max = null)
+        /// <summary>Fishes for a message of type <typeparamref name="T"/> (waiting at most <see cref="Wait"/>); fails if a Write comes first (unless allowed).</summary>
+        public T Expect<T>(bool allowWrites = false)
         {
-            var deadline = DateTime.UtcNow + (max ?? Wait);
+            var deadline = DateTime.UtcNow + Wait;
             while (true)
             {
                 var remaining = deadline - DateTime.UtcNow;
@@ -197,7 +197,7 @@ public sealed class ConnectionActorTests : TestKit
                 if (message is string text && !allowWrites)
                     Assert.Fail($"expected {typeof(T).Name}, got a Tcp.Write first:\n{text}");
             }
-            Assert.Fail($"no {typeof(T).Name} within {max ?? Wait}; transport saw: {Describe()}");
+            Assert.Fail($"no {typeof(T).Name} within {Wait}; transport saw: {Describe()}");
             return default!;
         }
 
