@@ -600,6 +600,22 @@ public sealed class ConnectionActorTests : TestKit
         c.ExpectNoRequest();
     }
 
+    /// <summary>The body deadline runs from the end of the head, with the body timeout (here longer than the header timeout).</summary>
+    [Fact]
+    public void Partial_body_then_silence_gets_408_at_the_body_timeout()
+    {
+        var c = Connect(Fast with { RequestBodyTimeout = Ms(400) });
+        c.Send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+        c.Advance(Ms(399));
+        c.ExpectNothingWrittenOrClosed(); // neither the header timeout (300 ms) nor the body timeout yet
+        c.Advance(Ms(1));
+        var text = c.ExpectWrite();
+        Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", text);
+        Assert.Contains("Connection: close\r\n", text);
+        c.Expect<Tcp.ConfirmedClose>();
+        c.ExpectNoRequest();
+    }
+
     [Fact]
     public void Idle_connection_is_closed_without_any_write()
     {
