@@ -641,6 +641,22 @@ public sealed class ConnectionActorTests : TestKit
         c.Expect<Tcp.ConfirmedClose>();
     }
 
+    /// <summary>A write that takes long to be acknowledged (a slow reader) still leaves the client the whole idle timeout after it.</summary>
+    [Fact]
+    public void Idle_timeout_counts_from_the_ack_of_the_last_write()
+    {
+        var c = Connect(Fast);
+        c.Send(Get11);
+        c.ExpectRequest("/").Tell(HttpResponse.Text("ok"));
+        c.ExpectWrite(ack: false);
+        c.Advance(Ms(450)); // the transport takes its time
+        c.Ack();
+        c.Advance(Ms(499));
+        c.ExpectNothingWrittenOrClosed();
+        c.Advance(Ms(1));
+        c.Expect<Tcp.ConfirmedClose>();
+    }
+
     /// <summary>
     /// The idle timeout after a response must not wait for the (longer) response timeout: the deadlines set on
     /// reply/ack have to be scheduled.
