@@ -115,6 +115,7 @@ internal sealed class HttpConnectionActor : UntypedActor
                 break;
             case WriteAck:
                 _writer.OnAck();
+                _timeouts.LastActivityAt = Now; // a write lasts until its ack: the idle time starts after it
                 Flush();
                 break;
             case CheckTimeouts:

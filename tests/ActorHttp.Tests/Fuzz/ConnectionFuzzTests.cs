@@ -9,6 +9,7 @@ using ActorHttp.Protocol.Parsing;
 using ActorHttp.Protocol.Rendering;
 using ActorHttp.Server;
 using CsCheck;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using Xunit.Abstractions;
 using TestKit = Akka.TestKit.Xunit2.TestKit;
@@ -18,7 +19,8 @@ namespace ActorHttp.Tests.Fuzz;
 /// <summary>
 /// Mutated requests, split into random reads, through a real <see cref="HttpConnectionActor"/> whose transport is played
 /// by the test (writes acknowledged, SuspendReading honoured, the client's FIN at the end). Everything runs on the
-/// calling thread, so each input is processed to quiescence at once. Per input: no exception escapes the actor (no Error
+/// calling thread, so each input is processed to quiescence at once; the connection reads a fake clock that never moves,
+/// so no timer fires (the timeouts are not what is fuzzed). Per input: no exception escapes the actor (no Error
 /// event, nothing thrown), every request that reached routing is answered exactly once, at most one more response (the
 /// error that ends parsing) is written, and the connection closes.
 /// </summary>
@@ -108,7 +110,9 @@ public sealed partial class ConnectionFuzzTests : TestKit
     {
         var errors = CreateTestProbe();
         Sys.EventStream.Subscribe(errors.Ref, typeof(Akka.Event.Error));
-        var handler = Sys.ActorOf(Props.Create(() => new Handler()).WithDispatcher(CallingThreadDispatcher.Id));
+        // A TestActorRef is started when it is returned. Sys.ActorOf would start the handler later, on a pool thread
+        // (the user guardian's): requests sent to it before then would be answered on that thread, after the fact.
+        var handler = new TestActorRef<Handler>(Sys, Props.Create(() => new Handler()).WithDispatcher(CallingThreadDispatcher.Id));
         var settings = ServerSettings.Default with
         {
             Parsing = Limits,
@@ -122,6 +126,8 @@ public sealed partial class ConnectionFuzzTests : TestKit
             LingerTimeout = TimeSpan.FromMinutes(5),
         };
         var renderer = new HttpResponseRenderer("ActorHttp");
+        var settler = CreateTestProbe(); // receives the ActorIdentity replies of Settle
+        long identifyId = 0;
         int samples = 0, routedTotal = 0, responsesTotal = 0, rejected = 0;
 
         FuzzInputs.Split.Sample(split =>
@@ -129,7 +135,8 @@ public sealed partial class ConnectionFuzzTests : TestKit
             var tcp = CreateTestProbe();
             var parent = CreateTestProbe();
             var router = new CountingRouter(handler);
-            var props = HttpConnectionActor.Props(tcp.Ref, new IPEndPoint(IPAddress.Loopback, 5555), settings, router, renderer, false);
+            var props = HttpConnectionActor.Props(tcp.Ref, new IPEndPoint(IPAddress.Loopback, 5555),
+                settings with { Clock = new FakeTimeProvider() }, router, renderer, false);
             var listener = new TestActorRef<Parent>(Sys, Props.Create(() => new Parent(props, parent.Ref)).WithDispatcher(CallingThreadDispatcher.Id));
             var connection = listener.UnderlyingActor.Child;
             var written = new StringBuilder();
@@ -166,16 +173,24 @@ public sealed partial class ConnectionFuzzTests : TestKit
                 while (tcp.HasMessages) Handle(tcp.ReceiveOne(TimeSpan.Zero));
             }
 
-            // Everything normally runs on this thread, but a calling-thread mailbox that another thread is running
-            // (a timer, a dead letter) takes the message and runs it there: wait for stragglers before calling it a
-            // hang. True if a command came.
-            bool AwaitStraggler()
+            // Everything runs on this thread, so the connection has processed all it was told when Tell returns. Before
+            // calling it a hang, a barrier makes sure of that rather than assuming it (a calling-thread mailbox that
+            // another thread is running would take the message and run it there): an Identify, answered in mailbox
+            // order, twice (a follow-up the connection told itself lands behind the first). Then whatever it sent the
+            // transport is in the probe; a stopped connection's Identify is answered by dead letters. True if the
+            // transport got a command since: no command means the connection waits for what will never come.
+            bool Settle()
             {
-                var command = tcp.ReceiveOne(TimeSpan.FromSeconds(3));
-                if (command is null) return false;
-                Handle(command);
+                for (var round = 0; round < 2; round++)
+                {
+                    var id = ++identifyId;
+                    connection.Tell(new Identify(id), settler.Ref);
+                    if (settler.ReceiveOne(TimeSpan.FromSeconds(10)) is not ActorIdentity identity || !Equals(identity.MessageId, id))
+                        throw new Xunit.Sdk.XunitException($"the connection did not answer Identify: stuck in a message; written so far:\n{written}");
+                }
+                var progressed = tcp.HasMessages;
                 Pump();
-                return true;
+                return progressed;
             }
 
             var next = 0;
@@ -185,8 +200,9 @@ public sealed partial class ConnectionFuzzTests : TestKit
                 if (closed) break;
                 if (suspended)
                 {
-                    // Handlers answer on this thread: reading must have been resumed, at the latest by a straggler.
-                    if (AwaitStraggler()) continue;
+                    // Handlers answer on this thread: once the connection has processed all it was told, reading must
+                    // have been resumed.
+                    if (Settle()) continue;
                     throw new Xunit.Sdk.XunitException($"reading stays suspended with {split.Pieces.Length - next} reads unsent; written so far:\n{written}");
                 }
                 if (next < split.Pieces.Length)
@@ -198,7 +214,7 @@ public sealed partial class ConnectionFuzzTests : TestKit
                 }
                 connection.Tell(Tcp.PeerClosed.Instance, tcp.Ref); // the client's FIN: answer what is complete, then close
                 Pump();
-                while (!closed && AwaitStraggler()) { }
+                while (!closed && Settle()) { }
                 if (!closed) throw new Xunit.Sdk.XunitException($"the connection did not close after the client's FIN; written:\n{written}");
             }
             Pump();

@@ -3,6 +3,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
+using Microsoft.Extensions.Time.Testing;
 using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.Rendering;
@@ -17,12 +18,20 @@ namespace ActorHttp.Tests.Server;
 /// <summary>
 /// <see cref="HttpConnectionActor"/> against a TestProbe standing in for the Akka.IO connection: no sockets.
 /// The tests play the transport (acks, PeerClosed, ConfirmedClosed) and, through <see cref="ProbeRouter"/>, the handler.
+/// <para>
+/// No test waits on real time to decide anything. Each connection reads a <see cref="FakeTimeProvider"/> of its own,
+/// which only the test moves (<see cref="Conn.Advance"/>), so a timeout fires exactly when the test says and never
+/// otherwise; "nothing happened" is asserted after a barrier (<see cref="Conn.Settle"/>) instead of after a quiet
+/// period. Waits are only bounded waits (<see cref="Wait"/>) for something that must happen.
+/// </para>
 /// </summary>
 [Trait("Category", "Connection")]
 public sealed class ConnectionActorTests : TestKit
 {
+    /// <summary>The bound on waiting for something that must happen (only a failing test waits this long).</summary>
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+
+    private static TimeSpan Ms(int milliseconds) => TimeSpan.FromMilliseconds(milliseconds);
 
     /// <summary>Long timeouts: nothing times out during a test unless it means to.</summary>
     private static readonly ServerSettings Slow = ServerSettings.Default with
@@ -35,7 +44,7 @@ public sealed class ConnectionActorTests : TestKit
         LingerTimeout = TimeSpan.FromSeconds(60),
     };
 
-    /// <summary>Short timeouts for the timeout tests.</summary>
+    /// <summary>Short timeouts for the timeout tests (on the fake clock: only their ratios matter).</summary>
     private static readonly ServerSettings Fast = Slow with
     {
         ResponseTimeout = TimeSpan.FromMilliseconds(300),
@@ -56,12 +65,19 @@ public sealed class ConnectionActorTests : TestKit
         public RouteDecision Route(HttpRequest request) => RouteDecision.Dispatch(handler, request);
     }
 
-    /// <summary>One connection actor with its transport, handler and parent probes.</summary>
+    /// <summary>One connection actor with its transport, handler and parent probes, and its own fake clock.</summary>
     private sealed class Conn
     {
         private readonly ConnectionActorTests _kit;
         public readonly TestProbe Tcp, Handler, Parent;
         public readonly IActorRef Actor;
+
+        /// <summary>The connection's clock: it moves only when the test calls <see cref="Advance"/>.</summary>
+        public readonly FakeTimeProvider Clock = new();
+
+        /// <summary>Receives the ActorIdentity replies of <see cref="Settle"/>.</summary>
+        private readonly TestProbe _settler;
+        private long _identifyId;
 
         /// <summary>Every message the transport probe received, in order (Writes as their decoded text).</summary>
         public readonly List<object> TcpLog = [];
@@ -75,9 +91,48 @@ public sealed class ConnectionActorTests : TestKit
             Tcp = kit.CreateTestProbe();
             Handler = kit.CreateTestProbe();
             Parent = kit.CreateTestProbe();
-            var props = HttpConnectionActor.Props(Tcp.Ref, new IPEndPoint(IPAddress.Loopback, 5555), settings,
+            _settler = kit.CreateTestProbe();
+            // Settle relies on this: a probe on the calling-thread dispatcher has a message in its queue as soon as the
+            // sender's Tell returns (Akka.TestKit's akka.test.test-actor.dispatcher).
+            foreach (var probe in new[] { Tcp, Handler, Parent, _settler })
+                Assert.IsType<CallingThreadDispatcher>(((ActorCell)((ActorRefWithCell)probe.Ref).Underlying).Dispatcher);
+            var props = HttpConnectionActor.Props(Tcp.Ref, new IPEndPoint(IPAddress.Loopback, 5555), settings with { Clock = Clock },
                 router ?? new ProbeRouter(Handler.Ref), new HttpResponseRenderer("ActorHttp"), rejectOverCapacity);
             Actor = Parent.ChildActorOf(props);
+        }
+
+        /// <summary>
+        /// A barrier: returns once the connection actor has processed every message sent to it before the call, so
+        /// everything it sent in return is already in the probes' queues (they run on the calling thread: the actor's
+        /// Tell puts the message there). An <see cref="Identify"/> is answered in mailbox order; it is sent twice in a
+        /// row because a message the actor processes may make it tell itself a follow-up (WriteDeferred: one turn of
+        /// the mailbox, never more than one in a row), which lands behind the first Identify but ahead of the second.
+        /// A stopped actor's Identify is answered by dead letters (subject null), after its PostStop has run: still a
+        /// barrier. Returns whether the actor is alive.
+        /// </summary>
+        public bool Settle()
+        {
+            ActorIdentity identity = null!;
+            for (var round = 0; round < 2; round++)
+            {
+                var id = ++_identifyId;
+                Actor.Tell(new Identify(id), _settler.Ref);
+                identity = _settler.ExpectMsg<ActorIdentity>(i => Equals(i.MessageId, id), Wait);
+            }
+            return identity.Subject != null;
+        }
+
+        /// <summary>
+        /// Moves the connection's clock. Settles first: the actor must have armed its timer for everything told so far,
+        /// or a deadline set by a message still in its mailbox would be passed over. A timer that comes due fires
+        /// during the advance, on this thread (it tells the actor CheckTimeouts); the second settle lets the actor
+        /// process that, so whatever the timeout does is in the probes' queues when this returns.
+        /// </summary>
+        public void Advance(TimeSpan by)
+        {
+            Settle();
+            Clock.Advance(by);
+            Settle();
         }
 
         public void Send(string text) => Actor.Tell(new Tcp.Received(ByteString.FromString(text, Encoding.ASCII)), Tcp.Ref);
@@ -107,10 +162,10 @@ public sealed class ConnectionActorTests : TestKit
             return message;
         }
 
-        /// <summary>Fishes for the next Write and returns its bytes as text; acknowledges it unless told not to.</summary>
-        public string ExpectWrite(bool ack = true, TimeSpan? max = null)
+        /// <summary>Fishes for the next Write (waiting at most <see cref="Wait"/>) and returns its bytes as text; acknowledges it unless told not to.</summary>
+        public string ExpectWrite(bool ack = true)
         {
-            var deadline = DateTime.UtcNow + (max ?? Wait);
+            var deadline = DateTime.UtcNow + Wait;
             while (true)
             {
                 var remaining = deadline - DateTime.UtcNow;
@@ -124,14 +179,14 @@ public sealed class ConnectionActorTests : TestKit
                 }
                 Assert.False(message is Tcp.CloseCommand, $"expected a Tcp.Write, got {message.GetType().Name} first");
             }
-            Assert.Fail($"no Tcp.Write within {max ?? Wait}; transport saw: {Describe()}");
+            Assert.Fail($"no Tcp.Write within {Wait}; transport saw: {Describe()}");
             return null!;
         }
 
-        /// <summary>Fishes for a message of type <typeparamref name="T"/>; fails if a Write comes first (unless allowed).</summary>
-        public T Expect<T>(bool allowWrites = false, TimeSpan? max = null)
+        /// <summary>Fishes for a message of type <typeparamref name="T"/> (waiting at most <see cref="Wait"/>); fails if a Write comes first (unless allowed).</summary>
+        public T Expect<T>(bool allowWrites = false)
         {
-            var deadline = DateTime.UtcNow + (max ?? Wait);
+            var deadline = DateTime.UtcNow + Wait;
             while (true)
             {
                 var remaining = deadline - DateTime.UtcNow;
@@ -142,23 +197,24 @@ public sealed class ConnectionActorTests : TestKit
                 if (message is string text && !allowWrites)
                     Assert.Fail($"expected {typeof(T).Name}, got a Tcp.Write first:\n{text}");
             }
-            Assert.Fail($"no {typeof(T).Name} within {max ?? Wait}; transport saw: {Describe()}");
+            Assert.Fail($"no {typeof(T).Name} within {Wait}; transport saw: {Describe()}");
             return default!;
         }
 
-        /// <summary>Receives transport messages for <paramref name="duration"/>; fails on a Write or a close command.</summary>
-        public void ExpectNothingWrittenOrClosed(TimeSpan? duration = null)
+        /// <summary>
+        /// After <see cref="Settle"/>: the actor is alive and has sent the transport no Write and no close command
+        /// (other transport messages are taken and logged).
+        /// </summary>
+        public void ExpectNothingWrittenOrClosed()
         {
-            var deadline = DateTime.UtcNow + (duration ?? Quiet);
-            while (true)
+            var alive = Settle();
+            while (Tcp.HasMessages)
             {
-                var remaining = deadline - DateTime.UtcNow;
-                if (remaining <= TimeSpan.Zero) return;
-                var message = Next(remaining);
-                if (message == null) return;
+                var message = Next(TimeSpan.Zero)!;
                 Assert.False(message is string, $"unexpected Tcp.Write:\n{message}");
                 Assert.False(message is Tcp.CloseCommand, $"unexpected {message.GetType().Name}");
             }
+            Assert.True(alive, $"the connection actor stopped; transport saw: {Describe()}");
         }
 
         /// <summary>The next request at the handler, and the sender to answer it through.</summary>
@@ -176,7 +232,31 @@ public sealed class ConnectionActorTests : TestKit
             return slot;
         }
 
-        public void ExpectNoRequest(TimeSpan? duration = null) => Handler.ExpectNoMsg(duration ?? Quiet);
+        /// <summary>After <see cref="Settle"/>: the handler got nothing more.</summary>
+        public void ExpectNoRequest()
+        {
+            Settle();
+            ExpectNothingAt(Handler, "the handler");
+        }
+
+        /// <summary>After <see cref="Settle"/>: the parent (the listener) got nothing, such as ConnectionStopped.</summary>
+        public void ExpectNothingAtParent()
+        {
+            Settle();
+            ExpectNothingAt(Parent, "the parent");
+        }
+
+        /// <summary>After <see cref="Settle"/>: the transport got nothing at all (not even an Abort).</summary>
+        public void ExpectNothingAtTransport()
+        {
+            Settle();
+            ExpectNothingAt(Tcp, "the transport");
+        }
+
+        private static void ExpectNothingAt(TestProbe probe, string who)
+        {
+            if (probe.HasMessages) Assert.Fail($"{who} got an unexpected {probe.ReceiveOne(TimeSpan.Zero)?.GetType().Name}");
+        }
 
         public void WatchAndExpectStopped()
         {
@@ -239,7 +319,7 @@ public sealed class ConnectionActorTests : TestKit
         Assert.DoesNotContain("Connection:", second);
 
         c.ExpectNothingWrittenOrClosed();
-        c.Parent.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        c.ExpectNothingAtParent();
     }
 
     [Fact]
@@ -288,7 +368,7 @@ public sealed class ConnectionActorTests : TestKit
         c.Actor.Tell(Tcp.ConfirmedClosed.Instance, c.Tcp.Ref);
         ExpectTerminated(c.Actor, Wait);
         c.Parent.ExpectMsg<ConnectionStopped>(Wait);
-        c.Tcp.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // closed cleanly: no Abort to a transport that is gone
+        c.ExpectNothingAtTransport(); // closed cleanly: no Abort to a transport that is gone
     }
 
     [Fact]
@@ -402,12 +482,18 @@ public sealed class ConnectionActorTests : TestKit
     {
         var c = Connect(Slow with { PipeliningLimit = 2, RequestHeaderTimeout = TimeSpan.FromSeconds(30) });
         c.Send(Req("/1") + Req("/2") + "GET /3 HTTP/1.1\r\nHost: x\r\n");
-        c.ExpectRequest("/1").Tell(HttpResponse.Text("r1"));
-        c.ExpectRequest("/2").Tell(HttpResponse.Text("r2"));
+        var s1 = c.ExpectRequest("/1");
+        var s2 = c.ExpectRequest("/2");
+        c.Advance(TimeSpan.FromSeconds(20)); // the partial /3 waits, unparsed, behind the limit
+        c.ExpectNothingWrittenOrClosed();
+        s1.Tell(HttpResponse.Text("r1"));
+        s2.Tell(HttpResponse.Text("r2"));
         var written = c.ExpectWrite();
         if (!written.Contains("r2")) written += c.ExpectWrite(); // one write, or two if r2 came after r1 went out
         AssertResponsesInOrder(written, "r1", "r2");
-        c.ExpectNothingWrittenOrClosed(TimeSpan.FromMilliseconds(500)); // no 408
+        // /3's head began when reading resumed (20 s): its 30 s run to 50 s, not to 30 s.
+        c.Advance(TimeSpan.FromSeconds(30) - Ms(1));
+        c.ExpectNothingWrittenOrClosed(); // no 408
         c.Send("\r\n");
         c.ExpectRequest("/3").Tell(HttpResponse.Text("r3"));
         AssertResponsesInOrder(c.ExpectWrite(), "r3");
@@ -443,13 +529,17 @@ public sealed class ConnectionActorTests : TestKit
         var c = Connect(Slow with { PipeliningLimit = limit });
         c.Send(string.Concat(Enumerable.Range(1, sent).Select(i => Req("/" + i))));
 
-        // Answer every request that arrives; never acknowledge the first write.
+        // Answer every request that arrives, until the connection reads no more; never acknowledge the first write.
         var answered = 0;
         while (answered < sent)
         {
-            var message = c.Handler.ReceiveOne(Quiet);
-            if (message is not HttpRequest) break;
-            c.Handler.LastSender.Tell(HttpResponse.Text("r" + ++answered));
+            c.Settle(); // every request the connection will dispatch for what it was told so far is with the handler
+            if (!c.Handler.HasMessages) break;
+            while (c.Handler.HasMessages)
+            {
+                Assert.IsType<HttpRequest>(c.Handler.ReceiveOne(TimeSpan.Zero));
+                c.Handler.LastSender.Tell(HttpResponse.Text("r" + ++answered));
+            }
         }
         c.ExpectWrite(ack: false);
         Assert.True(answered <= 2 * limit,
@@ -466,6 +556,9 @@ public sealed class ConnectionActorTests : TestKit
         c.Send(Get11);
         var slot = c.ExpectRequest("/");
 
+        c.Advance(Ms(299));
+        c.ExpectNothingWrittenOrClosed(); // not before the response timeout (300 ms)
+        c.Advance(Ms(1));
         var text = c.ExpectWrite();
         Assert.StartsWith("HTTP/1.1 503 Service Unavailable\r\n", text);
         Assert.Contains("Retry-After: 1\r\n", text);
@@ -482,6 +575,9 @@ public sealed class ConnectionActorTests : TestKit
         c.Send(Req("/1") + Req("/2"));
         var s1 = c.ExpectRequest("/1");
         c.ExpectRequest("/2").Tell(HttpResponse.Text("r2"));
+        c.Advance(Ms(299));
+        c.ExpectNothingWrittenOrClosed(); // r2 waits for /1
+        c.Advance(Ms(1));
         var text = c.ExpectWrite();
         Assert.StartsWith("HTTP/1.1 503 ", text);
         Assert.EndsWith("\r\n\r\nr2", text);
@@ -494,17 +590,39 @@ public sealed class ConnectionActorTests : TestKit
     {
         var c = Connect(Fast);
         c.Send("GET / HTTP/1.1\r\nHost: x\r\n");
+        c.Advance(Ms(299));
+        c.ExpectNothingWrittenOrClosed(); // not before the header timeout (300 ms)
+        c.Advance(Ms(1));
         var text = c.ExpectWrite();
         Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", text);
         Assert.Contains("Connection: close\r\n", text);
         c.Expect<Tcp.ConfirmedClose>();
-        c.ExpectNoRequest(TimeSpan.FromMilliseconds(50));
+        c.ExpectNoRequest();
+    }
+
+    /// <summary>The body deadline runs from the end of the head, with the body timeout (here longer than the header timeout).</summary>
+    [Fact]
+    public void Partial_body_then_silence_gets_408_at_the_body_timeout()
+    {
+        var c = Connect(Fast with { RequestBodyTimeout = Ms(400) });
+        c.Send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+        c.Advance(Ms(399));
+        c.ExpectNothingWrittenOrClosed(); // neither the header timeout (300 ms) nor the body timeout yet
+        c.Advance(Ms(1));
+        var text = c.ExpectWrite();
+        Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", text);
+        Assert.Contains("Connection: close\r\n", text);
+        c.Expect<Tcp.ConfirmedClose>();
+        c.ExpectNoRequest();
     }
 
     [Fact]
     public void Idle_connection_is_closed_without_any_write()
     {
         var c = Connect(Fast);
+        c.Advance(Ms(499));
+        c.ExpectNothingWrittenOrClosed(); // not before the idle timeout (500 ms)
+        c.Advance(Ms(1));
         c.Expect<Tcp.ConfirmedClose>(); // fails if a Write comes first
         c.Actor.Tell(Tcp.ConfirmedClosed.Instance, c.Tcp.Ref);
         c.WatchAndExpectStopped();
@@ -517,6 +635,25 @@ public sealed class ConnectionActorTests : TestKit
         c.Send(Get11);
         c.ExpectRequest("/").Tell(HttpResponse.Text("ok"));
         c.ExpectWrite();
+        c.Advance(Ms(499));
+        c.ExpectNothingWrittenOrClosed(); // idle counts from the write
+        c.Advance(Ms(1));
+        c.Expect<Tcp.ConfirmedClose>();
+    }
+
+    /// <summary>A write that takes long to be acknowledged (a slow reader) still leaves the client the whole idle timeout after it.</summary>
+    [Fact]
+    public void Idle_timeout_counts_from_the_ack_of_the_last_write()
+    {
+        var c = Connect(Fast);
+        c.Send(Get11);
+        c.ExpectRequest("/").Tell(HttpResponse.Text("ok"));
+        c.ExpectWrite(ack: false);
+        c.Advance(Ms(450)); // the transport takes its time
+        c.Ack();
+        c.Advance(Ms(499));
+        c.ExpectNothingWrittenOrClosed();
+        c.Advance(Ms(1));
         c.Expect<Tcp.ConfirmedClose>();
     }
 
@@ -527,33 +664,46 @@ public sealed class ConnectionActorTests : TestKit
     [Fact]
     public void Idle_timeout_after_a_response_applies_even_when_the_response_timeout_is_longer()
     {
-        var c = Connect(Slow with { ResponseTimeout = TimeSpan.FromSeconds(30), IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        var c = Connect(Slow with { ResponseTimeout = TimeSpan.FromSeconds(30), IdleTimeout = Ms(300) });
         c.Send(Get11);
         var slot = c.ExpectRequest("/");
         // Answer after the first idle check has come and gone (it found a request in flight and re-armed the
         // timer for the 30 s response deadline).
-        c.ExpectNothingWrittenOrClosed(TimeSpan.FromMilliseconds(600));
+        c.Advance(Ms(600));
+        c.ExpectNothingWrittenOrClosed();
         slot.Tell(HttpResponse.Text("ok"));
         c.ExpectWrite();
-        c.Expect<Tcp.ConfirmedClose>(max: TimeSpan.FromSeconds(4));
+        c.Advance(Ms(299));
+        c.ExpectNothingWrittenOrClosed(); // idle counts from the write at 600 ms
+        c.Advance(Ms(1)); // 900 ms: far before the 30 s response deadline the timer was armed for
+        c.Expect<Tcp.ConfirmedClose>();
     }
 
     [Fact]
     public void Closing_connection_whose_peer_never_confirms_stops_after_the_linger_timeout()
     {
         var c = Connect(Fast);
+        c.Advance(Ms(500)); // idle
         c.Expect<Tcp.ConfirmedClose>();
-        c.WatchAndExpectStopped(); // linger (300 ms) expires: stop, and PostStop aborts
+        c.Advance(Ms(299));
+        c.ExpectNothingWrittenOrClosed(); // still lingering (300 ms)
+        c.ExpectNothingAtParent();
+        c.Advance(Ms(1));
+        c.WatchAndExpectStopped(); // linger expires: stop, and PostStop aborts
         c.Expect<Tcp.Abort>();
     }
 
     [Fact]
     public void Write_never_acknowledged_aborts_after_the_send_timeout()
     {
-        var c = Connect(Fast with { SendTimeout = TimeSpan.FromMilliseconds(300) });
+        var c = Connect(Fast with { SendTimeout = Ms(300) });
         c.Send(Get11);
         c.ExpectRequest("/").Tell(HttpResponse.Text("ok"));
         c.ExpectWrite(ack: false);
+        c.Advance(Ms(299));
+        c.ExpectNothingWrittenOrClosed(); // alive, no Abort yet
+        c.ExpectNothingAtParent();
+        c.Advance(Ms(1));
         c.WatchAndExpectStopped();
         c.Expect<Tcp.Abort>();
     }
@@ -563,12 +713,15 @@ public sealed class ConnectionActorTests : TestKit
     public void Send_timeout_applies_even_when_the_response_timeout_is_longer()
     {
         // Idle 60 s, response 30 s: the only timer armed when the write starts is the 30 s response deadline.
-        var c = Connect(Slow with { SendTimeout = TimeSpan.FromMilliseconds(300), ResponseTimeout = TimeSpan.FromSeconds(30) });
+        var c = Connect(Slow with { SendTimeout = Ms(300), ResponseTimeout = TimeSpan.FromSeconds(30) });
         c.Send(Get11);
         c.ExpectRequest("/").Tell(HttpResponse.Text("ok"));
         c.ExpectWrite(ack: false);
+        c.Advance(Ms(299));
+        c.ExpectNothingWrittenOrClosed();
         Watch(c.Actor);
-        ExpectTerminated(c.Actor, TimeSpan.FromSeconds(4));
+        c.Advance(Ms(1)); // 300 ms, not 30 s
+        ExpectTerminated(c.Actor, Wait);
     }
 
     // ================================================================== errors
@@ -588,7 +741,7 @@ public sealed class ConnectionActorTests : TestKit
         c.Expect<Tcp.ConfirmedClose>();
         c.Send(Get11); // while closing
         c.ExpectNothingWrittenOrClosed();
-        c.ExpectNoRequest(TimeSpan.FromMilliseconds(50));
+        c.ExpectNoRequest();
     }
 
     [Fact]
@@ -697,7 +850,7 @@ public sealed class ConnectionActorTests : TestKit
         slot.Tell(HttpResponse.Text("still"));
         var text = c.ExpectWrite(ack: false);
         Assert.EndsWith("\r\n\r\nstill", text);
-        c.ExpectNothingWrittenOrClosed(TimeSpan.FromMilliseconds(150));
+        c.ExpectNothingWrittenOrClosed();
         c.Ack();
         c.Expect<Tcp.Close>();
 
@@ -720,7 +873,7 @@ public sealed class ConnectionActorTests : TestKit
         c.Send("GET / HTTP/1.1\r\nHo");
         c.Actor.Tell(Tcp.PeerClosed.Instance, c.Tcp.Ref);
         c.Expect<Tcp.Close>();
-        c.ExpectNoRequest(TimeSpan.FromMilliseconds(50));
+        c.ExpectNoRequest();
     }
 
     [Fact]
@@ -729,6 +882,8 @@ public sealed class ConnectionActorTests : TestKit
         var c = Connect();
         c.Actor.Tell(new Tcp.ErrorClosed("reset"), c.Tcp.Ref);
         c.WatchAndExpectStopped();
+        Assert.False(c.Settle()); // the barrier still answers (through dead letters) and says so
+        c.ExpectNothingAtTransport(); // the transport reported the close: no Abort
 
         var d = Connect();
         d.Actor.Tell(new Tcp.CommandFailed(Tcp.Write.Create(ByteString.FromString("x"))), d.Tcp.Ref);
@@ -804,7 +959,7 @@ public sealed class ConnectionActorTests : TestKit
         c.ExpectWrite(ack: false);
         c.Actor.Tell(DrainConnection.Instance);
         c.Ack();
-        c.Expect<Tcp.ConfirmedClose>(max: TimeSpan.FromSeconds(3));
+        c.Expect<Tcp.ConfirmedClose>(); // the clock never moves: not the idle timeout
     }
 
     // ================================================================== over capacity
@@ -813,7 +968,7 @@ public sealed class ConnectionActorTests : TestKit
     public void Over_capacity_connection_gets_503_with_retry_after_and_close_at_once()
     {
         var c = Connect(rejectOverCapacity: true);
-        c.ExpectNothingWrittenOrClosed(TimeSpan.FromMilliseconds(100)); // nothing before the listener's go-ahead
+        c.ExpectNothingWrittenOrClosed(); // nothing before the listener's go-ahead
         c.Actor.Tell(RejectOverCapacity.Instance);
         var text = c.ExpectWrite(ack: false);
         Assert.StartsWith("HTTP/1.1 503 Service Unavailable\r\n", text);

@@ -86,7 +86,7 @@ internal sealed class ConnectionTimeouts : IDisposable
     /// <summary>response-timeout in ms: the exchanges' deadlines are set with it.</summary>
     public long ResponseTimeout { get; }
 
-    /// <summary>The last read or write (the idle timeout counts from it).</summary>
+    /// <summary>The last read, or the start or the acknowledgement of a write (the idle timeout counts from it).</summary>
     public long LastActivityAt { get; set; }
 
     /// <summary>When the first byte of the request being read was processed.</summary>
