@@ -175,6 +175,27 @@ public sealed class RawHttpConnection : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Reads until the bytes buffered and not yet consumed contain <paramref name="text"/> (e.g. the first chunk of a
+    /// streamed body); they stay buffered for the next <see cref="ReadResponseAsync"/>. Throws on timeout or end of stream.
+    /// </summary>
+    public async Task WaitForTextAsync(string text, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var marker = Encoding.Latin1.GetBytes(text);
+        using var cts = new CancellationTokenSource(limit);
+        try
+        {
+            while (_buffer.AsSpan(_start, _end - _start).IndexOf(marker) < 0)
+                if (!await FillAsync(cts.Token))
+                    throw new EndOfStreamException($"connection closed before '{text}' arrived; buffered: '{Dump()}'");
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new TimeoutException($"'{text}' did not arrive within {limit}; buffered: '{Dump()}'");
+        }
+    }
+
     /// <summary>Reads whatever arrives within <paramref name="window"/>; returns the number of bytes buffered and not consumed.</summary>
     public async Task<int> DrainForAsync(TimeSpan window)
     {

@@ -59,9 +59,12 @@ public sealed class TestServer : IAsyncDisposable
     /// Starts a server; <paramref name="configure"/> adjusts the settings (the port is always 0, loopback only).
     /// <paramref name="signals"/> is the instance the handlers report to (with custom routes, the one given to
     /// <see cref="DefaultRoutes"/> and the test's own handlers); it becomes <see cref="Signals"/>.
+    /// <paramref name="clock"/>, when given, is the server's clock (<see cref="ServerSettings.Clock"/>: every connection
+    /// deadline and the Date header): a test passes a <c>FakeTimeProvider</c> and advances it instead of waiting out a
+    /// timeout, once the server has processed what it was sent (<see cref="ReceivedBytes.WaitUntilProcessedAsync"/>).
     /// </summary>
     public static async Task<TestServer> StartAsync(Func<ServerSettings, ServerSettings>? configure = null, Routes? routes = null,
-        HandlerSignals? signals = null)
+        HandlerSignals? signals = null, TimeProvider? clock = null)
     {
         signals ??= new HandlerSignals();
         routes ??= DefaultRoutes(signals);
@@ -77,6 +80,7 @@ public sealed class TestServer : IAsyncDisposable
                 ShutdownDeadline = TimeSpan.FromSeconds(3),
             };
             if (configure != null) settings = configure(settings) with { Hostname = "127.0.0.1", Port = 0 };
+            if (clock != null) settings = settings with { Clock = clock };
             var binding = await server.BindAsync(routes, settings).WaitAsync(TimeSpan.FromSeconds(20));
             Assert.NotEqual(0, binding.LocalAddress.Port);
             return new TestServer(system, binding, signals);
@@ -103,7 +107,7 @@ public sealed class TestServer : IAsyncDisposable
         Assert.True(response.Status == 503, $"a connection opened after TerminateAsync was answered {response}");
     }
 
-    /// <summary>Starts counting the bytes this server's connections receive from now on (see <see cref="ReceivedBytes"/>).</summary>
+    /// <summary>Starts counting the bytes this server's connections receive (and send) from now on (see <see cref="ReceivedBytes"/>).</summary>
     public ReceivedBytes CountReceivedBytes() => new(System.Name);
 
     /// <summary>
@@ -256,27 +260,40 @@ public sealed class HandlerSignals
 /// <see cref="HttpMetrics.BytesReceived"/> as they read, told apart from other servers in the process (tests run in
 /// parallel) by the actor system of the actor recording it. A connection records what it reads in the step that parses
 /// it, so once the count includes a request, anything the connection is sent afterwards is handled after that request's
-/// bytes are in. Dispose to stop counting.
+/// bytes are in. A connection records only while it still reads requests: after an error response, a timeout or a
+/// close, what it is sent is drained unread and uncounted, so bytes that are counted show that it still reads.
+/// <para>
+/// Also counted: the bytes these connections write (<see cref="Sent"/>, <see cref="HttpMetrics.BytesSent"/>, recorded
+/// in the step that hands the write to the transport), and which connection actors recorded, so that
+/// <see cref="SettleAsync"/> can wait until they have finished the step that recorded. Dispose to stop counting.
+/// </para>
 /// </summary>
 public sealed class ReceivedBytes : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly object _lock = new();
     private readonly List<(long Bytes, TaskCompletionSource Signal)> _waiters = [];
-    private long _total;
+    private readonly HashSet<IActorRef> _connections = [];
+    private long _total, _sent;
     private const string BytesReceivedName = "actorhttp.bytes.received";
+    private const string BytesSentName = "actorhttp.bytes.sent";
 
     internal ReceivedBytes(string systemName)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             // By name: this may run inside HttpMetrics' static initializer, when its fields are still null.
-            if (instrument.Meter.Name == HttpMetrics.MeterName && instrument.Name == BytesReceivedName) listener.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == HttpMetrics.MeterName && instrument.Name is BytesReceivedName or BytesSentName)
+                listener.EnableMeasurementEvents(instrument);
         };
-        _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
-            // Called on the recording thread: inside the connection actor that read the bytes.
-            if (ActorCell.GetCurrentSelfOrNoSender() is { } self && self.Path.Address.System == systemName) Add(value);
+            // Called on the recording thread: inside the connection actor that read (or wrote) the bytes.
+            if (ActorCell.GetCurrentSelfOrNoSender() is { } self && self.Path.Address.System == systemName)
+            {
+                if (instrument.Name == BytesReceivedName) Add(value, self);
+                else AddSent(value, self);
+            }
         });
         _listener.Start();
     }
@@ -287,12 +304,28 @@ public sealed class ReceivedBytes : IDisposable
         get { lock (_lock) return _total; }
     }
 
-    private void Add(long bytes)
+    /// <summary>The bytes the connections have handed to the transport to write so far.</summary>
+    public long Sent
+    {
+        get { lock (_lock) return _sent; }
+    }
+
+    private void AddSent(long bytes, IActorRef connection)
+    {
+        lock (_lock)
+        {
+            _sent += bytes;
+            _connections.Add(connection);
+        }
+    }
+
+    private void Add(long bytes, IActorRef connection)
     {
         List<TaskCompletionSource>? ready = null;
         lock (_lock)
         {
             _total += bytes;
+            _connections.Add(connection);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].Bytes > _total) continue;
@@ -320,8 +353,36 @@ public sealed class ReceivedBytes : IDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"the server received {Total} of {bytes} bytes within {wait}");
+            throw new TimeoutException($"the server received {Total} of {bytes} bytes within {wait} and wrote {Sent} " +
+                                       "(a connection that has answered an error or timed out no longer reads)");
         }
+    }
+
+    /// <summary>
+    /// Completes once every connection that has recorded bytes here has finished handling all it had been sent before
+    /// this call: two <see cref="Identify"/> round trips to each, which its mailbox delivers in order with everything
+    /// else (the second covers a message a connection sent itself in the first turn, such as a deferred write). A
+    /// connection reads its clock only while it handles a message, so after this, the deadlines it has set from what it
+    /// had received are set, and its timer is armed for them: a fake clock may be advanced. A stopped connection answers
+    /// from the dead letters at once.
+    /// </summary>
+    public async Task SettleAsync(TimeSpan? timeout = null)
+    {
+        IActorRef[] connections;
+        lock (_lock) connections = [.. _connections];
+        var wait = timeout ?? HandlerSignals.DefaultTimeout;
+        for (var round = 0; round < 2; round++)
+            await Task.WhenAll(connections.Select(c => c.Ask<ActorIdentity>(new Identify(round), wait)));
+    }
+
+    /// <summary>
+    /// <see cref="WaitForAsync"/> then <see cref="SettleAsync"/>: the connections have received and processed at least
+    /// <paramref name="bytes"/>, with the clock as it is now; advancing a fake clock afterwards cannot be lost.
+    /// </summary>
+    public async Task WaitUntilProcessedAsync(long bytes, TimeSpan? timeout = null)
+    {
+        await WaitForAsync(bytes, timeout);
+        await SettleAsync(timeout);
     }
 
     public void Dispose() => _listener.Dispose();
