@@ -1,6 +1,7 @@
 using System.Text;
 using Akka.Actor;
 using Akka.IO;
+using Microsoft.Extensions.Time.Testing;
 using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 using ActorHttp.Routing;
@@ -111,15 +112,18 @@ public sealed class StreamingRegressionTests
         .Map([HttpMethods.Post], "/accept", Props.Create(() => new AcceptAtOnceHandler(signals)))
         .Get("/s/{x}", Props.Create(() => new TickOrThrowHandler(signals)));
 
-    private static Task<TestServer> StartAsync(Func<ActorHttp.Server.ServerSettings, ActorHttp.Server.ServerSettings>? configure = null)
+    private static Task<TestServer> StartAsync(Func<ActorHttp.Server.ServerSettings, ActorHttp.Server.ServerSettings>? configure = null,
+        FakeTimeProvider? clock = null)
     {
         var signals = new HandlerSignals();
         return TestServer.StartAsync(s =>
         {
             s = s with { Parsing = s.Parsing with { StreamBodyThreshold = 16 * 1024, MaxBodySize = 64 * 1024 * 1024 } };
             return configure?.Invoke(s) ?? s;
-        }, Routes(signals), signals);
+        }, Routes(signals), signals, clock);
     }
+
+    private static TimeSpan Ms(int milliseconds) => TimeSpan.FromMilliseconds(milliseconds);
 
     [Fact]
     public async Task Unread_parts_of_one_body_never_reach_the_next_request()
@@ -180,7 +184,9 @@ public sealed class StreamingRegressionTests
     [Fact]
     public async Task A_failing_request_does_not_kill_other_streams_of_its_handler()
     {
-        await using var server = await StartAsync(s => s with { ResponseTimeout = TimeSpan.FromSeconds(3) });
+        // The server's clock stands still: however long the machine takes between two ticks (or to restart the
+        // handler), the stream's response timeout cannot cut it off. Only the handler's failure could end it early.
+        await using var server = await StartAsync(clock: new FakeTimeProvider());
         using var streaming = await RawHttpConnection.OpenAsync(server.Port);
         using var other = await RawHttpConnection.OpenAsync(server.Port);
         await streaming.SendAsync(RawHttpConnection.Request("/s/stream"));
@@ -195,20 +201,44 @@ public sealed class StreamingRegressionTests
     [Fact]
     public async Task The_request_after_a_long_streamed_body_gets_its_own_header_clock()
     {
-        await using var server = await StartAsync(s => s with { RequestHeaderTimeout = TimeSpan.FromSeconds(2) });
+        var clock = new FakeTimeProvider();
+        await using var server = await StartAsync(s => s with { RequestHeaderTimeout = TimeSpan.FromSeconds(2) }, clock);
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
+        long sent = 0;
+        async Task SendAsync(string text) // and wait until the connection has read and handled it (it still reads)
+        {
+            await conn.SendAsync(text);
+            sent += text.Length;
+            await received.WaitUntilProcessedAsync(sent);
+        }
+
         const int length = 100 * 1024;
-        await conn.SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
+        await SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
         for (var i = 0; i < 3; i++)
         {
-            await conn.SendAsync(new string('B', 1024));
-            await Task.Delay(1000); // the upload outlasts the header timeout
+            await SendAsync(new string('B', 1024));
+            clock.Advance(TimeSpan.FromSeconds(1)); // the upload outlasts the header timeout: 3 s of the server's clock
         }
-        await conn.SendAsync(new string('B', length - 3 * 1024) + "GET /plaintext HTTP/1.1\r\nHo");
-        await Task.Delay(300);
-        await conn.SendAsync("st: x\r\n\r\n");
+        await SendAsync(new string('B', length - 3 * 1024) + "GET /plaintext HTTP/1.1\r\nHo");
+        // The connection parses the next head once the body's handler has read the body to its end, which it has when it
+        // answers: from then on the head is in progress, its clock started at the server's "now" (3 s), and nothing
+        // moves that clock but this test.
         Assert.Equal($"count {length} A=0 B={length}", (await conn.ReadResponseAsync()).BodyText);
+        await received.SettleAsync();
+        clock.Advance(Ms(1999)); // 1 ms short of the header timeout, counted from the head's first byte
+        await SendAsync("st: x\r\n"); // still read: no 408 (had the clock started with the body's request, it would have run out)
+        await SendAsync("\r\n");
         Assert.Equal(200, (await conn.ReadResponseAsync()).Status);
+
+        // And the head clock of the next request starts at its own first byte and runs out exactly at the timeout.
+        await SendAsync("GET /plaintext HTTP/1.1\r\nHo");
+        clock.Advance(Ms(1999));
+        await SendAsync("st"); // still read at timeout - 1 ms
+        clock.Advance(Ms(1));
+        var timedOut = await conn.ReadResponseAsync();
+        Assert.Equal(408, timedOut.Status);
+        Assert.True(timedOut.ConnectionClose);
     }
 
     [Fact]
@@ -228,38 +258,54 @@ public sealed class StreamingRegressionTests
     [Fact]
     public async Task A_client_trickling_a_streamed_body_is_cut_off()
     {
-        await using var server = await StartAsync(s => s with { RequestBodyTimeout = TimeSpan.FromSeconds(1), MinRequestBodyRate = 100_000 });
+        var clock = new FakeTimeProvider();
+        await using var server = await StartAsync(s => s with { RequestBodyTimeout = TimeSpan.FromSeconds(1), MinRequestBodyRate = 100_000 }, clock);
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
-        await conn.SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {200 * 1024}\r\n\r\n");
-        var trickle = Task.Run(async () =>
+        var head = $"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {200 * 1024}\r\n\r\n";
+        await conn.SendAsync(head);
+        await received.WaitUntilProcessedAsync(head.Length); // the body's clock started at the server's "now"
+        // A byte every 250 ms of the server's clock: 4 B/s earn no time against 100,000 B/s, so the body is due 1 s after
+        // it began. Each byte is read and handled before the clock moves on (a timed-out connection reads no more).
+        long sent = head.Length;
+        for (var elapsed = 0; elapsed < 1000; elapsed += 250)
         {
-            try
-            {
-                for (var i = 0; i < 40; i++)
-                {
-                    await conn.SendAsync("B");
-                    await Task.Delay(250);
-                }
-            }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException) { }
-        });
+            await conn.SendAsync("B");
+            await received.WaitUntilProcessedAsync(++sent);
+            clock.Advance(Ms(elapsed == 750 ? 249 : 250));
+        }
+        await conn.SendAsync("B"); // at 1 s - 1 ms: still read, no 408 yet
+        await received.WaitUntilProcessedAsync(++sent);
+        Assert.Equal(0, received.Sent); // nothing written before the deadline
+        clock.Advance(Ms(1)); // the body timeout
         var response = await conn.ReadResponseAsync(timeout: TimeSpan.FromSeconds(15));
         Assert.Equal(408, response.Status);
         Assert.True(response.ConnectionClose);
-        await trickle;
+        Assert.True(await conn.WaitForServerCloseAsync());
     }
 
     [Fact]
     public async Task A_streamed_body_that_keeps_moving_may_outlast_the_body_timeout()
     {
-        await using var server = await StartAsync(s => s with { RequestBodyTimeout = TimeSpan.FromSeconds(1), MinRequestBodyRate = 64 * 1024 });
+        var clock = new FakeTimeProvider();
+        await using var server = await StartAsync(s => s with { RequestBodyTimeout = TimeSpan.FromSeconds(1), MinRequestBodyRate = 64 * 1024 }, clock);
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
-        const int piece = 32 * 1024, pieces = 10; // 320 KB at about 150 KB/s: over 2 s, above the minimum rate
-        await conn.SendAsync($"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {piece * pieces}\r\n\r\n");
+        const int piece = 32 * 1024, pieces = 10;
+        var head = $"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: {piece * pieces}\r\n\r\n";
+        await conn.SendAsync(head);
+        long sent = head.Length;
+        await received.WaitUntilProcessedAsync(sent); // the body's clock started at the server's "now"
+        // The slowest client that keeps moving: each 32 KB piece comes 1 ms before the body would time out. The body is
+        // due 1 s after it began, plus 0.5 s for every 32 KB received (the minimum rate, 64 KB/s); the handler reads as
+        // the pieces come, and any time it held the socket unread would only add to that. In all 5.5 s of the server's
+        // clock for a 1 s body timeout.
+        clock.Advance(Ms(999));
         for (var i = 0; i < pieces; i++)
         {
             await conn.SendAsync(new string('B', piece));
-            await Task.Delay(200);
+            await received.WaitUntilProcessedAsync(sent += piece); // still read: not timed out
+            if (i < pieces - 1) clock.Advance(Ms(500));
         }
         Assert.Equal($"count {piece * pieces} A=0 B={piece * pieces}", (await conn.ReadResponseAsync()).BodyText);
     }
