@@ -6,6 +6,8 @@ using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 using ActorHttp.Server;
 using ActorHttp.Routing;
+using ActorHttp.Server.Connection;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace ActorHttp.Tests.EndToEnd;
@@ -133,7 +135,7 @@ public sealed class AsyncThrowingHandler : AsyncHttpHandlerActor
 [Trait("Category", "EndToEnd")]
 public sealed class StreamingTests
 {
-    private static Task<TestServer> StartAsync(StreamProbe probe, TimeSpan? responseTimeout = null) =>
+    private static Task<TestServer> StartAsync(StreamProbe probe, TimeSpan? responseTimeout = null, FakeTimeProvider? clock = null) =>
         TestServer.StartAsync(s => s with
         {
             ResponseTimeout = responseTimeout ?? s.ResponseTimeout,
@@ -144,7 +146,7 @@ public sealed class StreamingTests
             .Get("/stall", Props.Create<StallingStreamHandler>())
             .Map([HttpMethods.Post], "/upload", Props.Create(() => new UploadHandler(probe)))
             .Get("/async-throw", Props.Create<AsyncThrowingHandler>())
-            .Get("/async-ok", Props.Create<AsyncThrowingHandler>()));
+            .Get("/async-ok", Props.Create<AsyncThrowingHandler>()), clock: clock);
 
     private static byte[] Expected(long length)
     {
@@ -281,9 +283,23 @@ public sealed class StreamingTests
     [Fact]
     public async Task A_stalled_producer_is_cut_off_after_the_response_timeout()
     {
-        await using var server = await StartAsync(new StreamProbe(), responseTimeout: TimeSpan.FromSeconds(1));
+        var clock = new FakeTimeProvider();
+        await using var server = await StartAsync(new StreamProbe(), responseTimeout: TimeSpan.FromSeconds(1), clock);
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
-        await conn.SendAsync(RawHttpConnection.Request("/stall"));
+        var stall = RawHttpConnection.Request("/stall");
+        await conn.SendAsync(stall);
+        // The head and the first chunk are out (the connection set the stream's deadline when it wrote them, from its
+        // clock, which stands still until the test moves it): the producer owes its next chunk within the response timeout.
+        await conn.WaitForTextAsync("first");
+        await received.SettleAsync();
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        // 1 ms before the deadline the stream is not cut off: the connection still reads (a pipelined request; its
+        // answer would wait behind the stream).
+        var next = RawHttpConnection.Request("/plaintext");
+        await conn.SendAsync(next);
+        await received.WaitUntilProcessedAsync(stall.Length + next.Length);
+        clock.Advance(TimeSpan.FromMilliseconds(1)); // the response timeout: the stream is truncated, the connection closed
         var error = await Assert.ThrowsAnyAsync<Exception>(() => conn.ReadResponseAsync(timeout: TimeSpan.FromSeconds(15)));
         Assert.True(error is EndOfStreamException or IOException or SocketException, error.ToString());
     }
@@ -329,11 +345,15 @@ public sealed class StreamingTests
     public async Task An_upload_is_read_only_as_fast_as_its_handler_reads()
     {
         var probe = new StreamProbe();
-        await using var server = await StartAsync(probe);
+        // The server's clock stands still: however long the machine takes, the request its handler holds unread cannot
+        // time out (response timeout) before the handler reads.
+        await using var server = await StartAsync(probe, clock: new FakeTimeProvider());
+        using var received = server.CountReceivedBytes();
         using var conn = await RawHttpConnection.OpenAsync(server.Port);
         const int total = 48 * 1024 * 1024;
         long sent = 0;
-        await conn.SendAsync($"POST /upload?wait=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {total}\r\n\r\n");
+        var head = $"POST /upload?wait=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {total}\r\n\r\n";
+        await conn.SendAsync(head);
         var sender = Task.Run(async () =>
         {
             var piece = new byte[64 * 1024];
@@ -344,9 +364,13 @@ public sealed class StreamingTests
             }
         });
         await probe.Waiting.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the handler has the request and is not reading
-        // Wait until the client cannot push any more: its sends have made no progress for a second (the sockets' buffers
-        // are full), or it has sent everything (which the assertions below reject). The wait follows the sender's
-        // progress, however slow the machine, instead of a fixed time it may or may not have used.
+        // The server's side: it parses a streamed body ahead of its handler up to the window, and asks the transport to
+        // stop reading the socket in the step that finds the window full.
+        await received.WaitUntilProcessedAsync(head.Length + RequestBodyPump.Window);
+        // The client's side: wait until it cannot push any more, i.e. the sockets' kernel buffers are full, which only
+        // the client sees: its sends have made no progress for a second, or it has sent everything (which the
+        // assertions below reject). The wait follows the sender's progress, however slow the machine, instead of a
+        // fixed time it may or may not have used; the server's clock does not move meanwhile.
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
             long last = -1;
@@ -359,7 +383,10 @@ public sealed class StreamingTests
             }
         }
         var sentWhilePaused = Interlocked.Read(ref sent);
-        Assert.True(sentWhilePaused < 24 * 1024 * 1024, $"the client pushed {sentWhilePaused} bytes while the handler read nothing");
+        await received.SettleAsync();
+        var readWhilePaused = received.Total - head.Length;
+        Assert.True(sentWhilePaused < 24 * 1024 * 1024,
+            $"the client pushed {sentWhilePaused} bytes while the handler read nothing (the server read {readWhilePaused})");
         Assert.False(sender.IsCompleted);
 
         probe.Go.SetResult();
