@@ -3,6 +3,7 @@ using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 using ActorHttp.Routing;
 using ActorHttp.Tests.EndToEnd;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -74,21 +75,47 @@ public sealed class CapacityTests(ITestOutputHelper output)
         public BlackHole() => ReceiveAny(_ => { });
     }
 
+    /// <summary>Answers <c>p</c>, then records the request: once recorded, its answer is in the connection's mailbox.</summary>
+    private sealed class AnswerThenRecord(HandlerSignals signals) : HttpHandlerActor
+    {
+        protected override void OnRequest(HttpRequest request)
+        {
+            Respond(HttpResponse.Text("p"));
+            signals.Record(request.Path);
+        }
+    }
+
     [Fact]
     public async Task A_handler_that_never_answers_gets_503_after_the_response_timeout_and_no_connection_actor_is_leaked()
     {
-        var routes = new Routes().Get("/blackhole", Props.Create<BlackHole>()).Get("/plaintext", TextHandler.Props("p"));
-        await using var server = await TestServer.StartAsync(s => s with { ResponseTimeout = TimeSpan.FromSeconds(1) }, routes);
+        var signals = new HandlerSignals();
+        var routes = new Routes().Get("/blackhole", Props.Create<BlackHole>()).Get("/plaintext", Props.Create(() => new AnswerThenRecord(signals)));
+        // The server's clock moves only when the test advances it: the response timeout falls exactly when the test says,
+        // however long 100 connections take to be served on a busy machine.
+        var clock = new FakeTimeProvider();
+        await using var server = await TestServer.StartAsync(s => s with { ResponseTimeout = TimeSpan.FromSeconds(1) }, routes, signals, clock);
+        using var traffic = server.CountReceivedBytes();
         const int clients = 100;
 
         // Each client pipelines two requests to the black hole and one that is answered: 503, 503, 200, in order,
         // and the connection stays usable.
+        var pipelined = Get("/blackhole") + Get("/blackhole") + Get("/plaintext");
         var connections = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => RawHttpConnection.OpenAsync(server.Port)));
         try
         {
+            await Task.WhenAll(connections.Select(c => c.SendAsync(pipelined)));
+            // Every connection has read and dispatched its three requests at the server's "now" (their deadlines are set),
+            // and has the answer to the third: only the black holes are late when the clock reaches their deadline.
+            await traffic.WaitForAsync(clients * pipelined.Length);
+            await signals.WaitForAsync("/plaintext", clients);
+            await traffic.SettleAsync();
+            clock.Advance(TimeSpan.FromMilliseconds(999));
+            await traffic.SettleAsync();
+            // 1 ms before the response timeout nothing is answered (each /plaintext answer waits behind its black holes).
+            Assert.Equal(0, traffic.Sent);
+            clock.Advance(TimeSpan.FromMilliseconds(1));
             await Task.WhenAll(connections.Select(async c =>
             {
-                await c.SendAsync(Get("/blackhole") + Get("/blackhole") + Get("/plaintext"));
                 for (var i = 0; i < 2; i++)
                 {
                     var timedOut = await c.ReadResponseAsync();
@@ -103,12 +130,17 @@ public sealed class CapacityTests(ITestOutputHelper output)
             output.WriteLine($"while {clients} clients are connected: {during}");
             Assert.Equal(new ActorHttp.Server.ConnectionCounts(clients, clients), during);
 
-            // Clients that leave while their request waits for the black hole: their connection actors stop too.
+            // Clients that leave while their request waits for the black hole: their connection actors stop too, once
+            // the response timeout has answered the request (a client that half-closes may still read its answers).
+            var leaving = Get("/blackhole");
+            var before = traffic.Total;
             await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
             {
                 using var c = await RawHttpConnection.OpenAsync(server.Port);
-                await c.SendAsync(Get("/blackhole"));
+                await c.SendAsync(leaving);
             }));
+            await traffic.WaitUntilProcessedAsync(before + 50 * leaving.Length);
+            clock.Advance(TimeSpan.FromSeconds(1));
         }
         finally
         {
