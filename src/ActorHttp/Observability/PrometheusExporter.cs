@@ -12,24 +12,25 @@ namespace ActorHttp.Observability;
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
-    private static readonly double[] Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    private static readonly double[] DefaultBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
     private static readonly Lazy<PrometheusExporter> SharedInstance = new(() => new PrometheusExporter());
 
-    private sealed class Series(string labels, bool histogram)
+    private sealed class Series(string labels, double[]? buckets)
     {
         public readonly string Labels = labels;
         public long Sum;                  // counters and gauges
         public double HistogramSum;
         public long Count;
-        public readonly long[]? BucketCounts = histogram ? new long[Buckets.Length] : null;
+        public readonly double[]? Buckets = buckets;
+        public readonly long[]? BucketCounts = buckets is null ? null : new long[buckets.Length];
     }
 
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, ConcurrentDictionary<string, Series>> _series = new();
 
     // Hot path: measurements find their series by instrument and tag values (no string built, nothing allocated);
-    // the label text is made once, when a series is first seen. The server's instruments carry at most three tags.
-    private readonly ConcurrentDictionary<(Instrument, object?, object?, object?), Series> _byValues = new();
+    // the label text is made once, when a series is first seen. The server's instruments carry at most five tags.
+    private readonly ConcurrentDictionary<(Instrument, object?, object?, object?, object?, object?), Series> _byValues = new();
 
     /// <summary>The exporter shared by every <c>/metrics</c> route in the process (started on first use).</summary>
     public static PrometheusExporter Shared => SharedInstance.Value;
@@ -42,39 +43,50 @@ public sealed class PrometheusExporter : IDisposable
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            var series = Get(instrument, tags, histogram: false);
+            var series = Get(instrument, tags);
             Interlocked.Add(ref series.Sum, value);
         });
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            var series = Get(instrument, tags, histogram: true);
+            var series = Get(instrument, tags);
             lock (series)
             {
                 series.HistogramSum += value;
                 series.Count++;
-                for (var i = 0; i < Buckets.Length; i++)
-                    if (value <= Buckets[i]) series.BucketCounts![i]++;
+                var buckets = series.Buckets!;
+                for (var i = 0; i < buckets.Length; i++)
+                    if (value <= buckets[i]) series.BucketCounts![i]++;
             }
         });
         _listener.Start();
     }
 
-    private Series Get(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags, bool histogram)
+    private Series Get(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        if (tags.Length > 3) return GetByLabels(instrument, tags, histogram);
-        var key = (instrument, tags.Length > 0 ? tags[0].Value : null, tags.Length > 1 ? tags[1].Value : null, tags.Length > 2 ? tags[2].Value : null);
+        if (tags.Length > 5) return GetByLabels(instrument, tags);
+        var key = (instrument, Value(tags, 0), Value(tags, 1), Value(tags, 2), Value(tags, 3), Value(tags, 4));
         if (_byValues.TryGetValue(key, out var known)) return known;
-        var series = GetByLabels(instrument, tags, histogram);
+        var series = GetByLabels(instrument, tags);
         _byValues.TryAdd(key, series);
         return series;
     }
 
-    private Series GetByLabels(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags, bool histogram)
+    private static object? Value(ReadOnlySpan<KeyValuePair<string, object?>> tags, int index) => index < tags.Length ? tags[index].Value : null;
+
+    private Series GetByLabels(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var labels = Labels(tags);
         var byLabels = _series.GetOrAdd(instrument, _ => new ConcurrentDictionary<string, Series>());
-        return byLabels.TryGetValue(labels, out var series) ? series : byLabels.GetOrAdd(labels, l => new Series(l, histogram));
+        return byLabels.TryGetValue(labels, out var series) ? series : byLabels.GetOrAdd(labels, l => new Series(l, BucketsOf(instrument)));
     }
+
+    /// <summary>A histogram's buckets: its advice (<see cref="InstrumentAdvice{T}.HistogramBucketBoundaries"/>) or a default; null for other instruments.</summary>
+    private static double[]? BucketsOf(Instrument instrument) => instrument switch
+    {
+        Histogram<double> { Advice.HistogramBucketBoundaries: { } advised } => [.. advised],
+        Histogram<double> => DefaultBuckets,
+        _ => null,
+    };
 
     private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
@@ -115,8 +127,9 @@ public sealed class PrometheusExporter : IDisposable
                 }
                 lock (series)
                 {
-                    for (var i = 0; i < Buckets.Length; i++)
-                        text.Append(name).Append("_bucket").Append(Braces(Join(series.Labels, $"le=\"{Buckets[i].ToString(CultureInfo.InvariantCulture)}\"")))
+                    var buckets = series.Buckets!;
+                    for (var i = 0; i < buckets.Length; i++)
+                        text.Append(name).Append("_bucket").Append(Braces(Join(series.Labels, $"le=\"{buckets[i].ToString(CultureInfo.InvariantCulture)}\"")))
                             .Append(' ').Append(series.BucketCounts![i]).Append('\n');
                     text.Append(name).Append("_bucket").Append(Braces(Join(series.Labels, "le=\"+Inf\""))).Append(' ').Append(series.Count).Append('\n');
                     text.Append(name).Append("_sum").Append(Braces(series.Labels)).Append(' ').Append(series.HistogramSum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');

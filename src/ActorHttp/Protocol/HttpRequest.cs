@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Akka.IO;
@@ -45,6 +46,15 @@ public sealed record HttpRequest
 
     /// <summary>The client's address, when known.</summary>
     public EndPoint? RemoteAddress { get; init; }
+
+    /// <summary>
+    /// The context of this request's server span (<c>ActorHttp.Observability.HttpTracing</c>), for a handler's own spans:
+    /// <c>source.StartActivity("load order", ActivityKind.Internal, request.TraceContext)</c> makes them its children.
+    /// The default (no trace) when nobody listens to the <c>ActorHttp</c> activity source or the span was not sampled.
+    /// Handlers run on other threads than the connection, so <see cref="Activity.Current"/> does not carry it; this does,
+    /// also across nodes for sharded routes.
+    /// </summary>
+    public ActivityContext TraceContext { get; init; }
 
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyAsString() => Body.IsEmpty ? "" : Encoding.UTF8.GetString(Body.ToReadOnlySpan());

@@ -43,6 +43,9 @@ internal sealed class HttpConnectionActor : UntypedActor
     private readonly RequestBodyPump _upload = new();
     private readonly ConnectionTimeouts _timeouts;
     private readonly ExchangeRenderer _render;
+    private readonly ExchangeTelemetry _telemetry;
+    private readonly ListenerTelemetry _listener;
+    private readonly long _openedAt;
 
     private ConnectionPhase _phase;
     private CloseReason _closeReason;
@@ -50,7 +53,7 @@ internal sealed class HttpConnectionActor : UntypedActor
     private bool _peerClosed, _readingSuspended, _processing, _transportClosed;
 
     public HttpConnectionActor(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
-        HttpResponseRenderer renderer, bool rejectOverCapacity)
+        HttpResponseRenderer renderer, ListenerTelemetry listener, bool rejectOverCapacity)
     {
         _tcp = tcp;
         _settings = settings;
@@ -58,24 +61,27 @@ internal sealed class HttpConnectionActor : UntypedActor
         _reader = new RequestReader(settings.Parsing, remote);
         _provider = ((IInternalActorRef)Self).Provider;
         _timeouts = new ConnectionTimeouts(settings, static self => ((IActorRef)self!).Tell(CheckTimeouts.Instance), Self);
-        _render = new ExchangeRenderer(renderer, _writer, _upload, _timeouts.ResponseTimeout, _log, remote, settings.AccessLog);
+        _listener = listener;
+        _telemetry = new ExchangeTelemetry(_log, remote, listener.Local, settings.AccessLog, settings.Clock);
+        _render = new ExchangeRenderer(renderer, _writer, _upload, _timeouts.ResponseTimeout, _telemetry);
+        if (HttpMetrics.ConnectionDuration.Enabled) _openedAt = settings.Clock.GetTimestamp();
         // Over max-connections the 503 is written once the listener says it registered us with the transport.
         if (rejectOverCapacity) StopParsing(CloseReason.OverCapacity);
     }
 
     /// <summary>Props for one connection, built with a producer (one per accepted socket; an expression would be compiled each time).</summary>
     public static Props Props(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
-        HttpResponseRenderer renderer, bool rejectOverCapacity)
+        HttpResponseRenderer renderer, ListenerTelemetry listener, bool rejectOverCapacity)
     {
-        var props = Akka.Actor.Props.CreateBy(new Producer(tcp, remote, settings, router, renderer, rejectOverCapacity));
+        var props = Akka.Actor.Props.CreateBy(new Producer(tcp, remote, settings, router, renderer, listener, rejectOverCapacity));
         return string.IsNullOrEmpty(settings.Dispatcher) ? props : props.WithDispatcher(settings.Dispatcher);
     }
 
     private sealed class Producer(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
-        HttpResponseRenderer renderer, bool reject) : IIndirectActorProducer
+        HttpResponseRenderer renderer, ListenerTelemetry listener, bool reject) : IIndirectActorProducer
     {
         public Type ActorType => typeof(HttpConnectionActor);
-        public ActorBase Produce() => new HttpConnectionActor(tcp, remote, settings, router, renderer, reject);
+        public ActorBase Produce() => new HttpConnectionActor(tcp, remote, settings, router, renderer, listener, reject);
         public void Release(ActorBase actor) { }
     }
 
@@ -87,10 +93,13 @@ internal sealed class HttpConnectionActor : UntypedActor
     {
         _timeouts.Dispose();
         if (!_transportClosed) _tcp.Tell(Tcp.Abort.Instance);
+        AbandonQueued();
         _exchanges.CancelStreams();
         if (_upload.Streaming) _upload.Fail(StatusCodes.BadRequest, "the connection closed");
         _writer.Release();
         if (_closeReason != CloseReason.None) _log.Debug("closed: {0}", _closeReason);
+        if (_openedAt != 0 && HttpMetrics.ConnectionDuration.Enabled)
+            HttpMetrics.ConnectionDuration.Record(_settings.Clock.GetElapsedTime(_openedAt).TotalSeconds, _listener.Tags);
         Context.Parent.Tell(ConnectionStopped.Instance);
     }
 
@@ -255,7 +264,10 @@ internal sealed class HttpConnectionActor : UntypedActor
         exchange.Route = decision.Route;
         if (request.BodyStreamed) _upload.Start(sequence, keepAlive);
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
-        decision.Handler?.Tell(decision.Request, new ResponseSlot(Self, _provider, sequence));
+        var traceContext = _telemetry.Begin(ref exchange, request, decision.Route);
+        if (decision.Handler is null) return;
+        var forHandler = traceContext == default ? decision.Request : decision.Request! with { TraceContext = traceContext };
+        decision.Handler.Tell(forHandler, new ResponseSlot(Self, _provider, sequence));
     }
 
     private void OnReply(long sequence, object message)
@@ -369,7 +381,14 @@ internal sealed class HttpConnectionActor : UntypedActor
     {
         StopParsing(reason);
         _phase = ConnectionPhase.LastWrite;
+        AbandonQueued();
         _exchanges.Clear(); // pipelined requests behind it are never answered; their producers are told to stop
+    }
+
+    /// <summary>The queued exchanges will never be answered: their spans end, they are no longer active requests.</summary>
+    private void AbandonQueued()
+    {
+        for (var i = 0; i < _exchanges.Count; i++) _telemetry.Abandon(ref _exchanges.At(i));
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.IO;
 using ActorHttp.Observability;
 using ActorHttp.Protocol.Rendering;
+using ActorHttp.Server.Connection;
 
 namespace ActorHttp.Server;
 
@@ -35,6 +36,7 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
     /// <summary>The shutdown timers; Akka cancels them when the listener stops.</summary>
     public ITimerScheduler Timers { get; set; } = null!;
     private IActorRef? _tcpListener;
+    private ListenerTelemetry? _telemetry;
     private int _open;
     private bool _accepting = true;
 
@@ -97,6 +99,7 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         {
             _tcpListener = Sender;
             var local = bound.LocalAddress as IPEndPoint ?? _settings.ResolveEndPoint();
+            _telemetry = new ListenerTelemetry(local);
             _bound.TrySetResult(new ServerBinding(Self, local));
             Become(Bound);
         });
@@ -181,7 +184,7 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
     private void ConnectionGone()
     {
         _open--;
-        HttpMetrics.ActiveConnections.Add(-1);
+        HttpMetrics.ActiveConnections.Add(-1, _telemetry!.Tags);
     }
 
     /// <summary>
@@ -213,10 +216,13 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
     private void Accept(Tcp.Connected connected, bool reject)
     {
         _open++;
-        HttpMetrics.Connections.Add(1);
-        HttpMetrics.ActiveConnections.Add(1);
-        if (reject && _settings.LogRequests) _log.Debug("over max-connections ({0}): answering 503", _settings.MaxConnections);
-        var connection = Context.ActorOf(HttpConnectionActor.Props(Sender, connected.RemoteAddress, _settings, _router, _renderer, reject));
+        HttpMetrics.ActiveConnections.Add(1, _telemetry!.Tags);
+        if (reject)
+        {
+            HttpMetrics.RejectedConnections.Add(1, _telemetry.Tags);
+            if (_settings.LogRequests) _log.Debug("over max-connections ({0}): answering 503", _settings.MaxConnections);
+        }
+        var connection = Context.ActorOf(HttpConnectionActor.Props(Sender, connected.RemoteAddress, _settings, _router, _renderer, _telemetry, reject));
         Sender.Tell(new Tcp.Register(connection, keepOpenOnPeerClosed: true, useResumeWriting: false));
         if (reject) connection.Tell(RejectOverCapacity.Instance);
     }

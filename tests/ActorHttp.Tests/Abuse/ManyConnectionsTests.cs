@@ -69,7 +69,7 @@ public sealed class ManyConnectionsTests(ITestOutputHelper output)
         for (var i = 0; i < 100 && active != 1; i++)
         {
             var metrics = await http.GetStringAsync("/metrics");
-            var match = Regex.Match(metrics, @"^actorhttp_connections_active (\d+)", RegexOptions.Multiline);
+            var match = Regex.Match(metrics, @"^actorhttp_active_connections\{[^}]*\} (\d+)", RegexOptions.Multiline);
             Assert.True(match.Success, metrics);
             active = long.Parse(match.Groups[1].Value);
             if (active != 1) await Task.Delay(100);

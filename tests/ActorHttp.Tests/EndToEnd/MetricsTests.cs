@@ -13,7 +13,7 @@ namespace ActorHttp.Tests.EndToEnd;
 public sealed class MetricsTests
 {
     [Fact]
-    public async Task Metrics_route_reports_requests_durations_connections_bytes_and_parse_errors()
+    public async Task Metrics_route_reports_request_durations_active_requests_connections_bytes_and_parse_errors()
     {
         _ = PrometheusExporter.Shared; // listening from here on (other tests in the process add to the same figures)
         var server = await TestServer.StartAsync(routes: TestServer.DefaultRoutes().Get("/metrics", MetricsHandler.Props()));
@@ -30,21 +30,35 @@ public sealed class MetricsTests
                 Assert.Equal(400, (await bad.ReadResponseAsync()).Status);
             }
 
+            // The two connections above close on their own time: scrape (a bounded number of times) until both are counted.
+            var connections = $"{{server_address=\"127.0.0.1\",server_port=\"{server.Port}\"}}";
             using var scrape = await RawHttpConnection.OpenAsync(server.Port);
-            var response = await scrape.RoundTripAsync(RawHttpConnection.Request("/metrics"));
+            RawResponse response = null!;
+            for (var attempt = 0; attempt < 500; attempt++)
+            {
+                response = await scrape.RoundTripAsync(RawHttpConnection.Request("/metrics"));
+                if (response.BodyText.Contains($"actorhttp_connection_duration_seconds_count{connections} 2\n")) break;
+            }
             Assert.Equal(200, response.Status);
             Assert.StartsWith("text/plain; version=0.0.4", response.Header("Content-Type"));
             var text = response.BodyText;
-            Assert.Contains("# TYPE actorhttp_requests_total counter", text);
-            Assert.Contains("actorhttp_requests_total{route=\"/plaintext\",method=\"GET\",status=\"200\"}", text);
-            Assert.Contains("actorhttp_requests_total{route=\"none\",method=\"GET\",status=\"404\"}", text);
-            Assert.Contains("# TYPE actorhttp_request_duration_seconds histogram", text);
-            Assert.Contains("actorhttp_request_duration_seconds_bucket{route=\"/plaintext\",le=\"+Inf\"}", text);
+            // The HTTP semantic conventions' instruments (unit suffix and _total as OpenTelemetry's Prometheus exporter names them).
+            Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text);
+            Assert.Contains("http_server_request_duration_seconds_count{http_request_method=\"GET\",http_route=\"/plaintext\",http_response_status_code=\"200\",network_protocol_version=\"1.1\",url_scheme=\"http\"}", text);
+            Assert.Contains("http_server_request_duration_seconds_bucket{http_request_method=\"GET\",http_route=\"/plaintext\",http_response_status_code=\"200\",network_protocol_version=\"1.1\",url_scheme=\"http\",le=\"0.005\"}", text);
+            Assert.Contains("http_server_request_duration_seconds_bucket{http_request_method=\"GET\",http_route=\"/plaintext\",http_response_status_code=\"200\",network_protocol_version=\"1.1\",url_scheme=\"http\",le=\"10\"}", text);
+            // No route matched: no http.route tag.
+            Assert.Contains("http_server_request_duration_seconds_count{http_request_method=\"GET\",http_response_status_code=\"404\",network_protocol_version=\"1.1\",url_scheme=\"http\"}", text);
+            Assert.Contains("# TYPE http_server_active_requests gauge", text);
+            Assert.Matches(@"(?m)^http_server_active_requests\{http_request_method=""GET"",url_scheme=""http""\} \d+$", text);
             Assert.Contains("actorhttp_parse_errors_total{reason=\"invalid Content-Length\"}", text);
-            Assert.Contains("# TYPE actorhttp_connections_active gauge", text);
-            Assert.Contains("actorhttp_connections_total", text);
+            // Kestrel-style connection instruments, by the listener's address.
+            Assert.Contains("# TYPE actorhttp_active_connections gauge", text);
+            Assert.Contains($"actorhttp_connection_duration_seconds_count{connections} 2\n", text);
+            Assert.Contains($"actorhttp_active_connections{connections} 1\n", text); // the scrape's own
             Assert.Contains("actorhttp_bytes_received_bytes_total", text);
             Assert.Contains("actorhttp_bytes_sent_bytes_total", text);
+            Assert.DoesNotContain("actorhttp_requests_total", text); // replaced by http.server.request.duration
         }
         finally
         {
@@ -60,12 +74,12 @@ public sealed class MetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == HttpMetrics.MeterName && instrument.Name == "actorhttp.requests") l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == HttpMetrics.MeterName && instrument.Name == "http.server.request.duration") l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
         {
             foreach (var tag in tags)
-                if (tag.Key == "method") methodTags.TryAdd(tag.Value as string ?? "(not a string)", true);
+                if (tag.Key == "http.request.method") methodTags.TryAdd(tag.Value as string ?? "(not a string)", true);
         });
         listener.Start();
         _ = PrometheusExporter.Shared;
@@ -97,7 +111,7 @@ public sealed class MetricsTests
 
             using var scrape = await RawHttpConnection.OpenAsync(server.Port);
             var text = (await scrape.RoundTripAsync(RawHttpConnection.Request("/metrics"))).BodyText;
-            Assert.Contains("actorhttp_requests_total{route=\"/plaintext\",method=\"_OTHER\",status=\"501\"}", text);
+            Assert.Contains("http_server_request_duration_seconds_count{http_request_method=\"_OTHER\",http_route=\"/plaintext\",http_response_status_code=\"501\",network_protocol_version=\"1.1\",url_scheme=\"http\"} ", text);
             Assert.DoesNotContain("RND", text);
         }
         finally

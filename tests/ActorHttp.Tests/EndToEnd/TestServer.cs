@@ -62,13 +62,14 @@ public sealed class TestServer : IAsyncDisposable
     /// <paramref name="clock"/>, when given, is the server's clock (<see cref="ServerSettings.Clock"/>: every connection
     /// deadline and the Date header): a test passes a <c>FakeTimeProvider</c> and advances it instead of waiting out a
     /// timeout, once the server has processed what it was sent (<see cref="ReceivedBytes.WaitUntilProcessedAsync"/>).
+    /// <paramref name="config"/> comes before the test systems' own (e.g. to raise the log level).
     /// </summary>
     public static async Task<TestServer> StartAsync(Func<ServerSettings, ServerSettings>? configure = null, Routes? routes = null,
-        HandlerSignals? signals = null, TimeProvider? clock = null)
+        HandlerSignals? signals = null, TimeProvider? clock = null, Config? config = null)
     {
         signals ??= new HandlerSignals();
         routes ??= DefaultRoutes(signals);
-        var system = ActorSystem.Create($"e2e-{Guid.NewGuid():N}", SystemConfig);
+        var system = ActorSystem.Create($"e2e-{Guid.NewGuid():N}", config is null ? SystemConfig : config.WithFallback(SystemConfig));
         try
         {
             var server = HttpServer.Get(system);

@@ -8,6 +8,7 @@ using ActorHttp.Protocol;
 using ActorHttp.Protocol.Parsing;
 using ActorHttp.Protocol.Rendering;
 using ActorHttp.Server;
+using ActorHttp.Server.Connection;
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -136,7 +137,8 @@ public sealed partial class ConnectionFuzzTests : TestKit
             var parent = CreateTestProbe();
             var router = new CountingRouter(handler);
             var props = HttpConnectionActor.Props(tcp.Ref, new IPEndPoint(IPAddress.Loopback, 5555),
-                settings with { Clock = new FakeTimeProvider() }, router, renderer, false);
+                settings with { Clock = new FakeTimeProvider() }, router, renderer,
+                new ListenerTelemetry(new IPEndPoint(IPAddress.Loopback, 8080)), false);
             var listener = new TestActorRef<Parent>(Sys, Props.Create(() => new Parent(props, parent.Ref)).WithDispatcher(CallingThreadDispatcher.Id));
             var connection = listener.UnderlyingActor.Child;
             var written = new StringBuilder();

@@ -9,6 +9,7 @@ using ActorHttp.Protocol;
 using ActorHttp.Protocol.Rendering;
 using ActorHttp.Routing;
 using ActorHttp.Server;
+using ActorHttp.Server.Connection;
 using Xunit;
 using Xunit.Abstractions;
 using TestKit = Akka.TestKit.Xunit2.TestKit;
@@ -97,7 +98,8 @@ public sealed class ConnectionActorTests : TestKit
             foreach (var probe in new[] { Tcp, Handler, Parent, _settler })
                 Assert.IsType<CallingThreadDispatcher>(((ActorCell)((ActorRefWithCell)probe.Ref).Underlying).Dispatcher);
             var props = HttpConnectionActor.Props(Tcp.Ref, new IPEndPoint(IPAddress.Loopback, 5555), settings with { Clock = Clock },
-                router ?? new ProbeRouter(Handler.Ref), new HttpResponseRenderer("ActorHttp"), rejectOverCapacity);
+                router ?? new ProbeRouter(Handler.Ref), new HttpResponseRenderer("ActorHttp"),
+                new ListenerTelemetry(new IPEndPoint(IPAddress.Loopback, 8080)), rejectOverCapacity);
             Actor = Parent.ChildActorOf(props);
         }
 

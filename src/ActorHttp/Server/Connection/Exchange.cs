@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorHttp.Protocol;
 
 namespace ActorHttp.Server.Connection;
@@ -24,6 +25,16 @@ internal struct Exchange
 
     /// <summary>The matched route's template, for metrics and logs.</summary>
     public string? Route;
+
+    /// <summary>
+    /// The request's server span (null when nobody traces), when it was dispatched (a <see cref="TimeProvider"/>
+    /// timestamp, 0 when nobody measured it), whether it counts in <c>http.server.active_requests</c>, and the bytes of
+    /// its response rendered so far: see <see cref="ExchangeRenderer"/>.
+    /// </summary>
+    public Activity? Activity;
+    public long DispatchedAt;
+    public bool CountedActive;
+    public long ResponseBytes;
 
     /// <summary>A streamed response's producer and body, from its head's arrival until it ends.</summary>
     public ResponseStreamState? Stream;

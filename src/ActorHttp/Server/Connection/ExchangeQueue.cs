@@ -38,6 +38,9 @@ internal sealed class ExchangeQueue
     /// <summary>The newest exchange. Only while <see cref="Count"/> &gt; 0.</summary>
     public ref Exchange Newest => ref _ring[(_head + Count - 1) % _ring.Length];
 
+    /// <summary>The exchange <paramref name="index"/> places behind the front. Only while <paramref name="index"/> &lt; <see cref="Count"/>.</summary>
+    public ref Exchange At(int index) => ref _ring[(_head + index) % _ring.Length];
+
     /// <summary>The front exchange waits for its handler's reply (not for a stream's chunks).</summary>
     public bool FrontAwaitsReply => Count > 0 && _ring[_head].AwaitsReply;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using Akka.Event;
-using Akka.IO;
-using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.Rendering;
 
@@ -25,14 +21,11 @@ internal enum RenderOutcome : byte
 /// <summary>
 /// Renders a connection's front exchange into its <see cref="ResponseWriter"/>: the interim 100 Continue, a whole
 /// response, or a streamed one's head and then the chunks its producer sent; decides whether the connection closes after
-/// it; and records its metrics and access log line.
+/// it; and tells <see cref="ExchangeTelemetry"/> when a response is complete (its last byte rendered), counting its bytes.
 /// </summary>
 internal sealed class ExchangeRenderer(
-    HttpResponseRenderer renderer, ResponseWriter writer, RequestBodyPump upload, long responseTimeout,
-    ILoggingAdapter log, EndPoint remote, bool accessLog)
+    HttpResponseRenderer renderer, ResponseWriter writer, RequestBodyPump upload, long responseTimeout, ExchangeTelemetry telemetry)
 {
-    private static readonly object[] StatusTags = Enumerable.Range(0, 600).Select(s => (object)s).ToArray(); // boxed once
-
     /// <summary>
     /// Renders what it can of <paramref name="exchange"/>. <paramref name="isLast"/>: nothing more will be parsed and
     /// nothing else is queued, so this response says <c>Connection: close</c>.
@@ -61,54 +54,47 @@ internal sealed class ExchangeRenderer(
             if (stream == null) renderer.Render(response, context, output);
             else framing = renderer.RenderStreamedHead(response, context, output);
             writer.ResponseRendered();
-            Record(ref exchange, response, output.Length - before, now);
+            exchange.ResponseBytes += output.Length - before;
 
             if (framing == BodyFraming.None)
             {
                 stream?.Cancel(); // HEAD, or a status without a body: the head is all there is
+                telemetry.Finish(ref exchange, response.Status, now);
                 return close ? RenderOutcome.CompleteAndClose : RenderOutcome.Complete;
             }
             stream!.Begin(framing, response.ContentLength ?? 0, close);
             exchange.Deadline = now + responseTimeout;
         }
-        return RenderChunks(ref exchange, stream, isLast);
+        return RenderChunks(ref exchange, stream, isLast, now);
     }
 
     /// <summary>Moves the chunks the producer sent into the output, until it owes more, ends, or breaks the stream.</summary>
-    private RenderOutcome RenderChunks(ref Exchange exchange, ResponseStreamState stream, bool isLast)
+    private RenderOutcome RenderChunks(ref Exchange exchange, ResponseStreamState stream, bool isLast, long now)
     {
+        var output = writer.Pending;
         while (true)
         {
+            var before = output.Length;
             switch (stream.TakeNext(out var bytes))
             {
                 case StreamStep.Waiting:
                     return RenderOutcome.AwaitingChunks;
                 case StreamStep.Chunk:
-                    HttpResponseRenderer.RenderBodyPart(bytes, stream.Framing, writer.Pending);
+                    HttpResponseRenderer.RenderBodyPart(bytes, stream.Framing, output);
                     writer.OweAck(stream.Producer!);
+                    exchange.ResponseBytes += output.Length - before;
                     break;
                 case StreamStep.End:
-                    HttpResponseRenderer.RenderBodyEnd(stream.Framing, writer.Pending);
+                    HttpResponseRenderer.RenderBodyEnd(stream.Framing, output);
+                    exchange.ResponseBytes += output.Length - before;
+                    telemetry.Finish(ref exchange, exchange.Response!.Status, now);
                     // Close if it said so, if its request's body was not all read, or if parsing stopped meanwhile (legal
                     // after a complete chunked or sized body, even without Connection: close).
                     return stream.CloseAfter | upload.EndFor(exchange.Sequence) | isLast ? RenderOutcome.CompleteAndClose : RenderOutcome.Complete;
                 default:
+                    telemetry.Finish(ref exchange, exchange.Response!.Status, now, brokenStream: stream.Problem ?? "broken");
                     return RenderOutcome.Broken;
             }
         }
-    }
-
-    /// <summary>Metrics and the optional access log line of one response.</summary>
-    private void Record(ref Exchange exchange, HttpResponse response, long bytes, long now)
-    {
-        var seconds = (now - exchange.StartedAt) / 1000.0;
-        var route = new KeyValuePair<string, object?>("route", exchange.Route ?? "none");
-        var status = response.Status is >= 200 and <= 599 ? response.Status : StatusCodes.InternalServerError;
-        HttpMetrics.Requests.Add(1, route,
-            new KeyValuePair<string, object?>("method", HttpMetrics.MethodTag(exchange.Request?.Method)),
-            new KeyValuePair<string, object?>("status", StatusTags[status]));
-        HttpMetrics.RequestDuration.Record(seconds, route);
-        if (accessLog)
-            log.Info("{0} \"{1}\" {2} {3} {4:F1}ms", remote, exchange.Request?.ToString() ?? "-", status, bytes, seconds * 1000);
     }
 }
