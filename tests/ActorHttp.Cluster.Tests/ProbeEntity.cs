@@ -10,6 +10,7 @@ namespace ActorHttp.Cluster.Tests;
 /// <summary>
 /// A sharded test entity. By default it answers where it runs: <c>{"node":…,"id":…,"instance":…,"bodyLength":…,
 /// "bodySha256":…,"header":…,"count":…}</c> (instance is new for each incarnation, so passivation and moves show).
+/// <c>trace</c> is the trace and span id of <see cref="HttpRequest.TraceContext"/> (null without one).
 /// <c>?do=</c> changes its behaviour: <c>silent</c> never answers, <c>stream</c> answers with a streamed response,
 /// <c>throw</c> throws, <c>fail</c> replies Status.Failure, <c>big</c> answers a 100 KB body.
 /// </summary>
@@ -46,7 +47,8 @@ public sealed class ProbeEntity : HttpHandlerActor
             request.Body.Count,
             Convert.ToHexString(SHA256.HashData(request.Body.ToReadOnlySpan())),
             request.Headers["X-Test"],
-            _count))));
+            _count,
+            request.TraceContext == default ? null : $"{request.TraceContext.TraceId.ToHexString()}-{request.TraceContext.SpanId.ToHexString()}"))));
     }
 
     private static async IAsyncEnumerable<ByteString> Chunks()
@@ -60,7 +62,7 @@ public sealed class ProbeEntity : HttpHandlerActor
 }
 
 /// <summary>What <see cref="ProbeEntity"/> answers (JSON property names in camelCase).</summary>
-public sealed record ProbeAnswer(string Node, string Id, string Instance, int BodyLength, string BodySha256, string? Header, int Count)
+public sealed record ProbeAnswer(string Node, string Id, string Instance, int BodyLength, string BodySha256, string? Header, int Count, string? Trace = null)
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.Serialization;
 using Akka.Actor;
@@ -20,11 +21,21 @@ namespace ActorHttp.Cluster.Serialization;
 /// header count + pairs, body, close flag. The envelopes add the entity id and correlation id in front.
 /// Streamed messages cannot be serialized: their bodies are not in the message.
 /// </para>
+/// <para>
+/// Version 2 adds the request's <see cref="HttpRequest.TraceContext"/> after the remote address: the trace id (16
+/// bytes), the span id (8 bytes), the trace flags (1 byte) and the trace state (string or null), so the entity's node
+/// continues the trace. It is written only for a request that carries a trace context: messages without one are still
+/// version 1, which nodes of the previous release read, so a rolling upgrade with tracing off loses nothing. Both
+/// versions are read.
+/// </para>
 /// </summary>
 public sealed class HttpMessageSerializer : SerializerWithStringManifest
 {
-    /// <summary>The version of the format this serializer writes (and the only one it reads).</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>The newest version of the format: written for requests that carry a trace context (others are version 1); read with version 1.</summary>
+    public const byte FormatVersion = 2;
+
+    /// <summary>The version without a trace context, written for every other message.</summary>
+    public const byte UntracedFormatVersion = 1;
 
     private const string RequestManifest = "Q";
     private const string ResponseManifest = "R";
@@ -51,20 +62,26 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         var writer = new WireWriter(EstimateSize(obj));
-        writer.Byte(FormatVersion);
+        var traced = obj switch
+        {
+            EntityRequest e => IsTraced(e.Request),
+            HttpRequest r => IsTraced(r),
+            _ => false,
+        };
+        writer.Byte(traced ? FormatVersion : UntracedFormatVersion);
         switch (obj)
         {
             case EntityRequest envelope:
                 writer.String(envelope.EntityId);
                 writer.VarInt((ulong)envelope.CorrelationId);
-                WriteRequest(writer, envelope.Request);
+                WriteRequest(writer, envelope.Request, traced);
                 break;
             case EntityResponse envelope:
                 writer.VarInt((ulong)envelope.CorrelationId);
                 WriteResponse(writer, envelope.Response);
                 break;
             case HttpRequest request:
-                WriteRequest(writer, request);
+                WriteRequest(writer, request, traced);
                 break;
             case HttpResponse response:
                 WriteResponse(writer, response);
@@ -80,15 +97,16 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
     {
         var reader = new WireReader(bytes, $"ActorHttp message '{manifest}'");
         var version = reader.Byte();
-        if (version != FormatVersion)
+        if (version is not (UntracedFormatVersion or FormatVersion))
             throw new SerializationException(
-                $"ActorHttp message '{manifest}' has format version {version}, this node reads version {FormatVersion}: " +
+                $"ActorHttp message '{manifest}' has format version {version}, this node reads versions {UntracedFormatVersion} and {FormatVersion}: " +
                 "are all nodes running the same ActorHttp version?");
+        var traced = version == FormatVersion;
         object message = manifest switch
         {
-            EntityRequestManifest => new EntityRequest(reader.String(), (long)reader.VarInt(), ReadRequest(ref reader)),
+            EntityRequestManifest => new EntityRequest(reader.String(), (long)reader.VarInt(), ReadRequest(ref reader, traced)),
             EntityResponseManifest => new EntityResponse((long)reader.VarInt(), ReadResponse(ref reader)),
-            RequestManifest => ReadRequest(ref reader),
+            RequestManifest => ReadRequest(ref reader, traced),
             ResponseManifest => ReadResponse(ref reader),
             _ => throw new SerializationException($"unknown ActorHttp message manifest '{manifest}'"),
         };
@@ -105,7 +123,9 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
         _ => 128,
     };
 
-    private static void WriteRequest(WireWriter writer, HttpRequest request)
+    private static bool IsTraced(HttpRequest request) => request.TraceContext != default;
+
+    private static void WriteRequest(WireWriter writer, HttpRequest request, bool traced)
     {
         if (request.BodyStreamed)
             throw new SerializationException($"a request with a streamed body cannot cross nodes ({request}): read the body first");
@@ -133,9 +153,27 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
             DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
             var address => address.ToString(), // 127.0.0.1:5000, [::1]:5000
         });
+        if (!traced) return;
+        var context = request.TraceContext;
+        Span<byte> ids = stackalloc byte[24];
+        context.TraceId.CopyTo(ids[..16]);
+        context.SpanId.CopyTo(ids[16..]);
+        writer.Raw(ids);
+        writer.Byte((byte)context.TraceFlags);
+        writer.String(context.TraceState);
     }
 
-    private static HttpRequest ReadRequest(ref WireReader reader)
+    private static ActivityContext ReadTraceContext(ref WireReader reader)
+    {
+        var traceId = ActivityTraceId.CreateFromBytes(reader.Raw(16));
+        var spanId = ActivitySpanId.CreateFromBytes(reader.Raw(8));
+        var flags = (ActivityTraceFlags)reader.Byte();
+        var state = reader.NullableString();
+        if (traceId == default || spanId == default) throw new SerializationException("ActorHttp request: invalid trace context (zero trace or span id)");
+        return new ActivityContext(traceId, spanId, flags, state, isRemote: true);
+    }
+
+    private static HttpRequest ReadRequest(ref WireReader reader, bool traced)
     {
         var method = reader.String(); // interned by HttpRequest.Method
         var target = reader.String();
@@ -154,6 +192,7 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
         var routeValues = routeValueCount == 0 ? null : new Dictionary<string, string>(routeValueCount, StringComparer.Ordinal);
         for (var i = 0; i < routeValueCount; i++) routeValues![reader.String()] = reader.String();
         var remote = reader.NullableString();
+        var traceContext = traced ? ReadTraceContext(ref reader) : default;
         var request = new HttpRequest
         {
             Method = method,
@@ -164,6 +203,7 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
             Headers = headers.Length == 0 ? HttpHeaders.Empty : HttpHeaders.From(headers),
             Body = body,
             RemoteAddress = ParseEndPoint(remote),
+            TraceContext = traceContext,
         };
         return routeValues is null ? request : request with { RouteValues = routeValues };
     }

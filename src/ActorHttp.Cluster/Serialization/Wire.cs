@@ -52,6 +52,14 @@ internal sealed class WireWriter(int capacity)
         _length += value.Length;
     }
 
+    /// <summary>Bytes as they are, no length (the reader knows how many).</summary>
+    public void Raw(ReadOnlySpan<byte> value)
+    {
+        Ensure(value.Length);
+        value.CopyTo(_buffer.AsSpan(_length));
+        _length += value.Length;
+    }
+
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
     private void Ensure(int more)
@@ -118,6 +126,15 @@ internal ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
     public ReadOnlySpan<byte> Bytes()
     {
         var count = Count();
+        var value = _bytes.Slice(_position, count);
+        _position += count;
+        return value;
+    }
+
+    /// <summary>Exactly <paramref name="count"/> bytes, no length prefix.</summary>
+    public ReadOnlySpan<byte> Raw(int count)
+    {
+        if (count > _bytes.Length - _position) throw Truncated();
         var value = _bytes.Slice(_position, count);
         _position += count;
         return value;

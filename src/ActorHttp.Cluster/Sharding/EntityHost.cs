@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Server;
 
@@ -15,6 +16,12 @@ namespace ActorHttp.Cluster.Sharding;
 /// this actor, and with it the handler, when no request came for that long. A request the route handler sent again
 /// (see <see cref="ShardedEntity.ResendAfter"/>) is recognised by its sender and correlation id, and dropped. Any other
 /// message (the application's own, sent to the region in a <c>ShardingEnvelope</c>) goes to the handler as it is.
+/// <para>
+/// Tracing: when someone listens to the <c>ActorHttp</c> activity source on this node, each request gets a span
+/// <c>entity {type}</c> (<see cref="ActivityKind.Server"/>), a child of the accepting node's server span whose context
+/// came with the request (<see cref="HttpRequest.TraceContext"/>, carried by the serializer), ended when the handler
+/// answers; the handler receives the request with this span's context, so its own spans are children of it.
+/// </para>
 /// </summary>
 internal sealed class EntityHost : UntypedActor
 {
@@ -36,6 +43,8 @@ internal sealed class EntityHost : UntypedActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef? _handler;
     private bool _stopping;
+    private readonly string _spanName;
+    private string? _node;
 
     /// <summary>
     /// What the shard sends to stop this host (hand-off, passivation). Unlike a PoisonPill, which would stop the
@@ -50,6 +59,7 @@ internal sealed class EntityHost : UntypedActor
     public EntityHost(ShardedEntity entity)
     {
         _entity = entity;
+        _spanName = $"entity {entity.TypeName}";
         if (entity.ResendAfter is null) return;
         _received = new();
         _receivedOrder = new();
@@ -73,7 +83,9 @@ internal sealed class EntityHost : UntypedActor
             case EntityRequest request when !FirstCopy(request):
                 break;
             case EntityRequest request when _handler is not null:
-                _handler.Tell(request.Request, new ReplyRelay(Sender, request.CorrelationId, Self, _entity, _log));
+                var span = StartSpan(request);
+                var forHandler = span is null ? request.Request : request.Request with { TraceContext = span.Context };
+                _handler.Tell(forHandler, new ReplyRelay(Sender, request.CorrelationId, Self, _entity, _log, span));
                 break;
             case EntityRequest request:
                 Sender.Tell(new EntityResponse(request.CorrelationId,
@@ -108,6 +120,19 @@ internal sealed class EntityHost : UntypedActor
         }
     }
 
+    /// <summary>The entity's span of <paramref name="request"/>, or null when nobody listens (or the sampler declines).</summary>
+    private Activity? StartSpan(EntityRequest request)
+    {
+        var span = HttpTracing.StartDetached(_spanName, ActivityKind.Server, request.Request.TraceContext);
+        if (span is not { IsAllDataRequested: true }) return span;
+        span.SetTag("actorhttp.entity.type", _entity.TypeName);
+        span.SetTag("actorhttp.entity.id", request.EntityId);
+        span.SetTag("actorhttp.node", _node ??= Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
+        span.SetTag("http.request.method", HttpMetrics.MethodTag(request.Request.Method));
+        span.SetTag("url.path", request.Request.Path);
+        return span;
+    }
+
     private bool FirstCopy(EntityRequest request)
     {
         if (_received is null || _receivedOrder is null) return true;
@@ -127,7 +152,8 @@ internal sealed class EntityHost : UntypedActor
     /// or a failure becomes a 500 (logged), a body over the limit too; stream chunks that follow are cancelled. The
     /// first reply wins; later ones are dropped.
     /// </summary>
-    private sealed class ReplyRelay(IActorRef replyTo, long correlationId, IActorRef host, ShardedEntity entity, ILoggingAdapter log) : MinimalActorRef
+    private sealed class ReplyRelay(IActorRef replyTo, long correlationId, IActorRef host, ShardedEntity entity, ILoggingAdapter log, Activity? span)
+        : MinimalActorRef
     {
         private int _answered;
 
@@ -167,7 +193,9 @@ internal sealed class EntityHost : UntypedActor
 
         private void Reply(HttpResponse response)
         {
-            if (Interlocked.Exchange(ref _answered, 1) == 0) replyTo.Tell(new EntityResponse(correlationId, response), host);
+            if (Interlocked.Exchange(ref _answered, 1) != 0) return;
+            replyTo.Tell(new EntityResponse(correlationId, response), host);
+            if (span != null) HttpTracing.EndServerSpan(span, response.Status);
         }
     }
 }

@@ -49,11 +49,8 @@ public static class HttpTracing
         if (traceParent != null) ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent);
 
         var method = HttpMetrics.MethodTag(request.Method);
-        var previous = Activity.Current;
-        var activity = Source.StartActivity(SpanName(method, route), ActivityKind.Server, parent);
-        if (activity is null) return null;
-        Activity.Current = previous;
-        if (!activity.IsAllDataRequested) return activity;
+        var activity = StartDetached(SpanName(method, route), ActivityKind.Server, parent);
+        if (activity is null || !activity.IsAllDataRequested) return activity;
 
         activity.SetTag(SemanticTags.HttpRequestMethod, method);
         if (ReferenceEquals(method, HttpMetrics.OtherMethod)) activity.SetTag(SemanticTags.HttpRequestMethodOriginal, request.Method);
@@ -88,7 +85,7 @@ public static class HttpTracing
                 activity.SetStatus(ActivityStatusCode.Error);
             }
         }
-        activity.Stop();
+        Stop(activity);
     }
 
     /// <summary>Ends a server span whose request got no response: <paramref name="errorType"/> says why.</summary>
@@ -96,7 +93,31 @@ public static class HttpTracing
     {
         if (activity.IsAllDataRequested) activity.SetTag(SemanticTags.ErrorType, errorType);
         activity.SetStatus(ActivityStatusCode.Error, "no response was sent");
+        Stop(activity);
+    }
+
+    /// <summary>
+    /// Stops a span that may not be this thread's <see cref="Activity.Current"/> (it was started in another message,
+    /// maybe on another thread): <see cref="Activity.Stop"/> would set <see cref="Activity.Current"/> to what was current
+    /// when the span started, so the caller's own current span is put back.
+    /// </summary>
+    internal static void Stop(Activity activity)
+    {
+        var current = Activity.Current;
         activity.Stop();
+        if (!ReferenceEquals(current, activity) && !ReferenceEquals(Activity.Current, current)) Activity.Current = current;
+    }
+
+    /// <summary>
+    /// Starts a span on the <c>ActorHttp</c> source without making it <see cref="Activity.Current"/> (it ends in a later
+    /// message, maybe on another thread); null when nobody listens or the sampler declines.
+    /// </summary>
+    internal static Activity? StartDetached(string name, ActivityKind kind, ActivityContext parent)
+    {
+        var previous = Activity.Current;
+        var activity = Source.StartActivity(name, kind, parent);
+        if (activity != null) Activity.Current = previous;
+        return activity;
     }
 
     /// <summary><c>{method} {route}</c>, <c>HTTP {route}</c> for a non-standard method, the method alone without a route; made once per pair.</summary>

@@ -4,6 +4,9 @@ using System.Net;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
+using ActorHttp.Observability;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -71,6 +74,59 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         }
         var onA = await IdsHostedByAsync(b, a, 1);
         Assert.Equal(a.Address.ToString(), (await ProbeAsync(b, onA[0])).Node);
+    }
+
+    /// <summary>What the in-memory exporter was given, read while it goes on exporting.</summary>
+    private sealed class ExportedSpans : System.Collections.ObjectModel.Collection<Activity>
+    {
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (this) base.InsertItem(index, item);
+        }
+
+        public List<Activity> Of(ActivityTraceId traceId)
+        {
+            lock (this) return this.Where(a => a.TraceId == traceId).ToList();
+        }
+    }
+
+    [Fact]
+    public async Task A_sharded_request_is_one_trace_across_both_nodes()
+    {
+        var exported = new ExportedSpans();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(HttpTracing.SourceName)
+            .SetSampler(new AlwaysOnSampler())
+            .AddInMemoryExporter(exported)
+            .Build();
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (a, b) = (cluster[0], cluster[1]);
+        var id = (await IdsHostedByAsync(a, b, 1, prefix: "traced"))[0];
+
+        // The client's trace: node A's server span continues it, the entity's span on node B is the server span's child.
+        var traceId = ActivityTraceId.CreateRandom();
+        var clientSpan = ActivitySpanId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/probe/{id}");
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{clientSpan.ToHexString()}-01");
+        using var response = await a.Client.SendAsync(request);
+        var answer = ProbeAnswer.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(b.Address.ToString(), answer.Node);
+
+        await Eventually.TrueAsync(() => exported.Of(traceId).Count >= 2, TimeSpan.FromSeconds(10), "the two spans of the trace");
+        var spans = exported.Of(traceId);
+        var server = Assert.Single(spans, s => s.DisplayName == "GET /probe/{id}");
+        var entity = Assert.Single(spans, s => s.DisplayName == "entity probe");
+        Assert.Equal(ActivityKind.Server, server.Kind);
+        Assert.Equal(clientSpan, server.ParentSpanId);
+        Assert.Equal(200, server.GetTagItem("http.response.status_code"));
+        Assert.Equal(traceId, entity.TraceId);
+        Assert.Equal(server.SpanId, entity.ParentSpanId);
+        Assert.True(entity.HasRemoteParent); // the context arrived through HttpMessageSerializer
+        Assert.Equal(b.Address.ToString(), entity.GetTagItem("actorhttp.node"));
+        Assert.Equal(id, entity.GetTagItem("actorhttp.entity.id"));
+        Assert.Equal(200, entity.GetTagItem("http.response.status_code"));
+        // The entity's handler got the entity span's context.
+        Assert.Equal($"{traceId.ToHexString()}-{entity.SpanId.ToHexString()}", answer.Trace);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.Serialization;
 using System.Text;
@@ -186,10 +187,77 @@ public sealed class HttpMessageSerializerTests : IDisposable
     {
         var serializer = (SerializerWithStringManifest)Serialization.FindSerializerFor(HttpResponse.Text("x"));
         var bytes = serializer.ToBinary(HttpResponse.Text("x"));
-        bytes[0] = 2;
+        bytes[0] = 3;
         var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "R"));
-        Assert.Contains("format version 2", e.Message);
-        Assert.Contains("reads version 1", e.Message);
+        Assert.Contains("format version 3", e.Message);
+        Assert.Contains("reads versions 1 and 2", e.Message);
+    }
+
+    /// <summary>A small sharded request: entity "a", correlation 7, GET /p/a with route value id=a.</summary>
+    private static EntityRequest SmallEnvelope(ActivityContext trace = default) => new("a", 7, new HttpRequest
+    {
+        Method = "GET", Target = "/p/a", Path = "/p/a",
+        RouteValues = new Dictionary<string, string> { ["id"] = "a" },
+        TraceContext = trace,
+    });
+
+    // Version 1, byte for byte: version, entity id, correlation id, method, target, path, query, protocol, no headers,
+    // empty body, one route value, no remote address.
+    private const string SmallEnvelopeV1 = "01" + "0261" + "07" + "04474554" + "052f702f61" + "052f702f61" + "01" + "01" + "00" + "00" + "01" + "036964" + "0261" + "00";
+
+    private static readonly ActivityContext PinnedTrace = new(
+        ActivityTraceId.CreateFromBytes(Enumerable.Range(1, 16).Select(b => (byte)b).ToArray()),
+        ActivitySpanId.CreateFromBytes(Enumerable.Range(0x11, 8).Select(b => (byte)b).ToArray()),
+        ActivityTraceFlags.Recorded, "k=v");
+
+    // Version 2: version 1's request, then the trace id (16 bytes), the span id (8 bytes), the flags and the trace state.
+    private const string SmallEnvelopeV2 = "02" + "0261" + "07" + "04474554" + "052f702f61" + "052f702f61" + "01" + "01" + "00" + "00" + "01" + "036964" + "0261" + "00"
+        + "0102030405060708090a0b0c0d0e0f10" + "1112131415161718" + "01" + "046b3d76";
+
+    private static byte[] Hex(string hex) => Convert.FromHexString(hex);
+
+    [Fact]
+    public void A_request_without_trace_context_is_written_in_version_1_byte_for_byte()
+    {
+        var serializer = Serialization.FindSerializerFor(SmallEnvelope());
+        Assert.Equal(Hex(SmallEnvelopeV1), serializer.ToBinary(SmallEnvelope()));
+    }
+
+    [Fact]
+    public void A_request_with_trace_context_is_written_in_version_2_byte_for_byte()
+    {
+        var serializer = Serialization.FindSerializerFor(SmallEnvelope());
+        Assert.Equal(Hex(SmallEnvelopeV2), serializer.ToBinary(SmallEnvelope(PinnedTrace)));
+    }
+
+    [Fact]
+    public void Both_versions_are_read_and_the_trace_context_comes_back_as_remote()
+    {
+        var serializer = (SerializerWithStringManifest)Serialization.FindSerializerFor(SmallEnvelope());
+        var old = Assert.IsType<EntityRequest>(serializer.FromBinary(Hex(SmallEnvelopeV1), "EQ"));
+        Assert.Equal(default, old.Request.TraceContext);
+        Assert.Equal("a", old.Request.RouteValues["id"]);
+
+        var traced = Assert.IsType<EntityRequest>(serializer.FromBinary(Hex(SmallEnvelopeV2), "EQ"));
+        var context = traced.Request.TraceContext;
+        Assert.Equal(PinnedTrace.TraceId, context.TraceId);
+        Assert.Equal(PinnedTrace.SpanId, context.SpanId);
+        Assert.Equal(ActivityTraceFlags.Recorded, context.TraceFlags);
+        Assert.Equal("k=v", context.TraceState);
+        Assert.True(context.IsRemote);
+        Assert.Equal("/p/a", traced.Request.Path);
+    }
+
+    [Fact]
+    public void A_traced_request_without_trace_state_round_trips_and_responses_stay_version_1()
+    {
+        var trace = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+        var copy = RoundTrip(FullRequest(Bytes(10)) with { TraceContext = trace });
+        Assert.Equal(trace.TraceId, copy.TraceContext.TraceId);
+        Assert.Equal(trace.SpanId, copy.TraceContext.SpanId);
+        Assert.Null(copy.TraceContext.TraceState);
+        var serializer = Serialization.FindSerializerFor(HttpResponse.Text("x"));
+        Assert.Equal(1, serializer.ToBinary(new EntityResponse(1, HttpResponse.Text("x")))[0]);
     }
 
     [Fact]
