@@ -1,7 +1,6 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Akka.Actor;
 using ActorHttp.Handlers;
+using ActorHttp.Cluster.Endpoints;
 using ActorHttp.Protocol;
 
 namespace ActorHttp.Cluster.Demo;
@@ -14,8 +13,6 @@ namespace ActorHttp.Cluster.Demo;
 /// </summary>
 public sealed class CounterEntity : HttpHandlerActor
 {
-    // Ids are echoed as typed (only quotes, backslashes and control characters escaped): this is an API response, not HTML.
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private long _value;
 
     /// <summary>Props of one counter.</summary>
@@ -39,6 +36,6 @@ public sealed class CounterEntity : HttpHandlerActor
                 return;
         }
         var id = request.RouteValues.TryGetValue("id", out var value) ? value : Uri.UnescapeDataString(Context.Parent.Path.Name);
-        Respond(HttpResponse.Json($"{{\"id\":{JsonSerializer.Serialize(id, JsonOptions)},\"value\":{_value}}}"));
+        Respond(HttpResponse.Json(new CounterValue(id, _value), ClusterJson.Info<CounterValue>()));
     }
 }

@@ -36,14 +36,9 @@ public sealed class ClusterHealthHandler : HttpHandlerActor
         var self = SelfMember(_cluster);
         var shuttingDown = _shutdown.ShutdownReason is not null;
         var up = IsUp(self) && !shuttingDown;
-        var response = JsonResponse.Write(json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("status", up ? "ok" : "unavailable");
-            json.WriteString("member", self?.Status.ToString() ?? "NotJoined");
-            if (shuttingDown) json.WriteBoolean("shuttingDown", true);
-            json.WriteEndObject();
-        }, up ? StatusCodes.Ok : StatusCodes.ServiceUnavailable);
+        var response = HttpResponse.Json(
+            new ClusterHealth(up ? "ok" : "unavailable", self?.Status.ToString() ?? "NotJoined", shuttingDown),
+            ClusterJson.Info<ClusterHealth>(), up ? StatusCodes.Ok : StatusCodes.ServiceUnavailable);
         Respond(up ? response : response with { Headers = [RetryAfter] });
     }
 }

@@ -20,26 +20,8 @@ public sealed class ClusterMembersHandler : HttpHandlerActor
     protected override void OnRequest(HttpRequest request)
     {
         var state = _cluster.State;
-        Respond(JsonResponse.Write(json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("self", _cluster.SelfAddress.ToString());
-            if (state.Leader is { } leader) json.WriteString("leader", leader.ToString());
-            else json.WriteNull("leader");
-            json.WriteStartArray("members");
-            foreach (var member in state.Members)
-            {
-                json.WriteStartObject();
-                json.WriteString("address", member.Address.ToString());
-                json.WriteString("status", member.Status.ToString());
-                json.WriteStartArray("roles");
-                foreach (var role in member.Roles.Order(StringComparer.Ordinal)) json.WriteStringValue(role);
-                json.WriteEndArray();
-                json.WriteBoolean("reachable", !state.Unreachable.Contains(member));
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }));
+        var members = state.Members.Select(member => new ClusterMember(
+            member.Address.ToString(), member.Status.ToString(), [.. member.Roles.Order(StringComparer.Ordinal)], !state.Unreachable.Contains(member)));
+        Respond(HttpResponse.Json(new ClusterMembers(_cluster.SelfAddress.ToString(), state.Leader?.ToString(), [.. members]), ClusterJson.Info<ClusterMembers>()));
     }
 }

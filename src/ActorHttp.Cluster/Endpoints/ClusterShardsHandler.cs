@@ -37,35 +37,18 @@ public sealed class ClusterShardsHandler : AsyncHttpHandlerActor
         {
             return HttpResponse.Error(StatusCodes.ServiceUnavailable, "the shard statistics did not arrive in time") with { Headers = [new HttpHeader("Retry-After", "1")] };
         }
-        return JsonResponse.Write(json =>
+        return HttpResponse.Json(new ClusterShards([.. types.Select(t => Describe(t.Type, t.Stats))]), ClusterJson.Info<ClusterShards>());
+    }
+
+    private static ShardedType Describe(string type, ClusterShardingStats stats)
+    {
+        var failed = new SortedSet<string>(StringComparer.Ordinal);
+        var nodes = new List<ShardedNode>();
+        foreach (var (address, region) in stats.Regions.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal))
         {
-            json.WriteStartObject();
-            json.WriteStartArray("types");
-            foreach (var (type, stats) in types)
-            {
-                json.WriteStartObject();
-                json.WriteString("type", type);
-                json.WriteStartArray("nodes");
-                var failed = new SortedSet<string>(StringComparer.Ordinal);
-                foreach (var (address, region) in stats.Regions.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal))
-                {
-                    json.WriteStartObject();
-                    json.WriteString("address", address.ToString());
-                    json.WriteStartObject("shards");
-                    foreach (var (shard, entities) in region.Stats.OrderBy(s => s.Key, StringComparer.Ordinal)) json.WriteNumber(shard, entities);
-                    json.WriteEndObject();
-                    json.WriteNumber("entities", region.Stats.Values.Sum());
-                    json.WriteEndObject();
-                    if (region.Failed != null) failed.UnionWith(region.Failed);
-                }
-                json.WriteEndArray();
-                json.WriteStartArray("failedShards");
-                foreach (var shard in failed) json.WriteStringValue(shard);
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        });
+            nodes.Add(new ShardedNode(address.ToString(), new SortedDictionary<string, int>(region.Stats.ToDictionary(), StringComparer.Ordinal), region.Stats.Values.Sum()));
+            if (region.Failed != null) failed.UnionWith(region.Failed);
+        }
+        return new ShardedType(type, nodes, [.. failed]);
     }
 }

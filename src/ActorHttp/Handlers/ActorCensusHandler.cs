@@ -20,6 +20,6 @@ public sealed class ActorCensusHandler : HttpHandlerActor
     /// <inheritdoc />
     protected override void OnRequest(HttpRequest request) =>
         ActorCensus.CountAsync(Context.System).WaitAsync(Limit).PipeTo(Sender, Self,
-            success: count => HttpResponse.Json($"{{\"user\":{count.User},\"system\":{count.System},\"total\":{count.Total},\"depth\":{count.Depth}}}"),
+            success: count => HttpResponse.Json(count, CoreJson.Default.ActorCount),
             failure: _ => HttpResponse.Error(StatusCodes.ServiceUnavailable, "the actor census did not finish in time"));
 }

@@ -9,7 +9,9 @@ namespace ActorHttp.Handlers;
 /// <c>Sender.Tell(response)</c>, also later or from another actor the request was forwarded to), or stream the body
 /// with <see cref="RespondWithStream(HttpResponse, IAsyncEnumerable{ByteString})"/>. If <see cref="OnRequest"/>
 /// throws, the client gets 500 for that request only, and the exception goes on to the supervisor, which restarts
-/// the actor so its state is fresh for the next request. For handlers that await, see <see cref="AsyncHttpHandlerActor"/>.
+/// the actor so its state is fresh for the next request. A <see cref="JsonBodyException"/> (a body
+/// <see cref="HttpJson.ReadJson{T}"/> could not read) is the client's mistake instead: it is answered with its 400 (or
+/// 413), and the actor goes on as it is. For handlers that await, see <see cref="AsyncHttpHandlerActor"/>.
 /// </summary>
 public abstract class HttpHandlerActor : UntypedActor
 {
@@ -23,6 +25,10 @@ public abstract class HttpHandlerActor : UntypedActor
         try
         {
             OnRequest(request);
+        }
+        catch (JsonBodyException e)
+        {
+            Sender.Tell(e.Response, Self);
         }
         catch
         {
@@ -62,7 +68,7 @@ public abstract class HttpHandlerActor : UntypedActor
 /// A handler that awaits: implement <see cref="OnRequestAsync"/> and return the response. Requests are handled one
 /// at a time per actor (the mailbox waits while a request is awaited, as with Akka's <c>ReceiveAsync</c>); use the
 /// per-request or pool kind for concurrency. An exception, thrown at once or after an await, answers that request
-/// with 500 and restarts the actor.
+/// with 500 and restarts the actor; a <see cref="JsonBodyException"/> answers its 400 and restarts nothing.
 /// </summary>
 public abstract class AsyncHttpHandlerActor : HttpHandlerActor
 {
@@ -76,6 +82,10 @@ public abstract class AsyncHttpHandlerActor : HttpHandlerActor
             try
             {
                 response = await OnRequestAsync(request);
+            }
+            catch (JsonBodyException e)
+            {
+                response = e.Response;
             }
             catch
             {

@@ -43,7 +43,17 @@ public sealed record HttpResponse
         new() { Status = status, ContentType = contentType, Body = ByteString.FromString(text, Encoding.UTF8) };
 
     /// <summary>A response with a JSON body already serialized to <paramref name="json"/>.</summary>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)] // a string is JSON text, not a value to serialize
     public static HttpResponse Json(string json, int status = 200) => Text(json, status, "application/json");
+
+    /// <summary>
+    /// A response with <paramref name="value"/> serialized as its JSON body (UTF-8, <c>application/json</c>): with
+    /// <paramref name="typeInfo"/> from a source-generated <see cref="System.Text.Json.Serialization.JsonSerializerContext"/>,
+    /// else with <see cref="HttpJson.Options"/> (camelCase). A string is written as JSON text as it is (the overload
+    /// above); wrap it to serialize it as a JSON string.
+    /// </summary>
+    public static HttpResponse Json<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>? typeInfo = null, int status = 200) =>
+        new() { Status = status, ContentType = "application/json", Body = ByteString.FromBytes(HttpJson.Serialize(value, typeInfo)) };
 
     /// <summary>The head of a streamed response; its body follows as <c>ResponseStream.Chunk</c> messages (see <see cref="Streamed"/>).</summary>
     public static HttpResponse StreamedHead(int status = 200, string? contentType = null, long? contentLength = null) =>
