@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using ActorHttp.Cluster;
 using ActorHttp.Host;
+using ActorHttp.Observability;
 using ActorHttp.Routing;
 using ActorHttp.Server;
 
@@ -75,6 +77,8 @@ internal static class Node
             return e is BindFailedException ? 3 : 2;
         }
 
+        using var traceAll = TraceAll(config);
+
         // Ctrl+C and SIGTERM run CoordinatedShutdown: unbind, let in-flight requests finish, terminate.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Shutdown);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Shutdown);
@@ -87,6 +91,23 @@ internal static class Node
             context.Cancel = true;
             _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         }
+    }
+
+    /// <summary>
+    /// <c>actor-http.diagnostics.trace-all = on</c>: a listener that samples every span of the ActorHttp source with
+    /// all its data, and drops it (tracing's cost without an exporter). Null when off.
+    /// </summary>
+    private static ActivityListener? TraceAll(Config config)
+    {
+        if (!config.GetBoolean("actor-http.diagnostics.trace-all")) return null;
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == HttpTracing.SourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        Console.WriteLine("tracing: every span of the ActorHttp source is sampled (actor-http.diagnostics.trace-all)");
+        return listener;
     }
 }
 

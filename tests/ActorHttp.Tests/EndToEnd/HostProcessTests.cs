@@ -52,6 +52,24 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Trace_all_samples_every_span_and_the_node_serves_as_usual()
+    {
+        using var node = StartNode("--config", RepoPaths.StandaloneConf, "--port", "0", "--set", "actor-http.diagnostics.trace-all=on");
+        var port = await node.WaitForListeningAsync(StartTimeout);
+        Assert.Contains("tracing: every span of the ActorHttp source is sampled", node.Stdout);
+        using (var client = Client(port))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/counters/traced");
+            request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+            using var response = await client.SendAsync(request); // a sharded route: the entity host starts its span too
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("{\"id\":\"traced\",\"value\":0}", await response.Content.ReadAsStringAsync());
+        }
+        node.Signal("TERM");
+        Assert.Equal(0, await node.WaitForExitAsync(ExitTimeout));
+    }
+
+    [Fact]
     public async Task Node_serves_plaintext_and_exits_0_on_sigterm()
     {
         using var node = StartNode("--config", RepoPaths.StandaloneConf, "--port", "0");
