@@ -214,6 +214,36 @@ public sealed class TracingTests
         Assert.Equal(traceId, access.ActivityContext?.TraceId);
     }
 
+    [Fact]
+    public void Recording_a_request_allocates_nothing_while_metrics_are_listened_to_and_nobody_traces()
+    {
+        // Runs in this class so that no span collector of these tests is listening meanwhile (the class's tests run in turn).
+        using var meters = new System.Diagnostics.Metrics.MeterListener();
+        meters.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == HttpMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        long measured = 0;
+        meters.SetMeasurementEventCallback<double>((_, _, _, _) => measured++);
+        meters.SetMeasurementEventCallback<long>((_, _, _, _) => measured++);
+        meters.Start();
+
+        var telemetry = new ActorHttp.Server.Connection.ExchangeTelemetry(Akka.Event.NoLogger.Instance,
+            new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5000), null, accessLog: false, TimeProvider.System);
+        var request = new HttpRequest { Method = "GET", Target = "/items/1", Path = "/items/1" };
+        void One()
+        {
+            var exchange = new ActorHttp.Server.Connection.Exchange { Request = request, Route = "/items/{id}", Protocol = HttpProtocol.Http11 };
+            telemetry.Begin(ref exchange, request, exchange.Route);
+            telemetry.Finish(ref exchange, 200, now: 0);
+        }
+        for (var i = 0; i < 100; i++) One(); // first series made by any exporter listening in this process
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++) One();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(measured >= 3 * 1100, $"{measured} measurements"); // active +1, duration, active -1
+    }
+
     private sealed class LogCollector : ReceiveActor
     {
         public LogCollector(BlockingCollection<LogEvent> events) => Receive<LogEvent>(events.Add);
