@@ -65,7 +65,7 @@ public static class HttpJson
         }
     }
 
-    /// <summary>The first sentence of System.Text.Json's message with its position: "'x' is an invalid start of a value. Path: $ | LineNumber: 0 | BytePositionInLine: 0."</summary>
+    /// <summary>System.Text.Json's message, which says what and where ("'x' is an invalid start of a value. Path: $ | LineNumber: 0 | BytePositionInLine: 0."), cut at 300 characters.</summary>
     private static string Shorten(JsonException e)
     {
         var message = e.Message;
