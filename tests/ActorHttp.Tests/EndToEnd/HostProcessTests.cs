@@ -75,6 +75,7 @@ public sealed class HostProcessTests : IDisposable
         using var node = StartNode("--config", RepoPaths.StandaloneConf, "--port", "0");
         var port = await node.WaitForListeningAsync(StartTimeout);
         Assert.NotEqual(0, port);
+        Assert.DoesNotContain("tracing:", node.Stdout); // actor-http.diagnostics.trace-all is off by default
 
         using (var client = Client(port))
         {
