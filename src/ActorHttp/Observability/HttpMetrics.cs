@@ -37,8 +37,9 @@ public static class HttpMetrics
     public static IReadOnlyList<double> DurationBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
     /// <summary>
-    /// <c>http.server.request.duration</c>: from a complete request head to its response's last byte handed to the
-    /// connection's write (a streamed response: its end), by <c>http.request.method</c>, <c>http.route</c> (absent when
+    /// <c>http.server.request.duration</c>: from the request's dispatch to its handler (its head parsed, and its body
+    /// received unless it is streamed) to its response's last byte handed to the connection's write (a streamed
+    /// response: its end), by <c>http.request.method</c>, <c>http.route</c> (absent when
     /// no route matched), <c>http.response.status_code</c>, <c>network.protocol.version</c> and <c>url.scheme</c>.
     /// Requests that were never answered (the connection closed first) are not recorded.
     /// </summary>
