@@ -53,5 +53,5 @@ public sealed class GreetingHandler(IGreetingStore store, ILogger<GreetingHandle
 public sealed class StatsHandler(IGreetingStore store) : HttpHandlerActor
 {
     /// <inheritdoc />
-    protected override void OnRequest(HttpRequest request) => Respond(HttpResponse.Json($"{{\"greetings\":{store.Total}}}"));
+    protected override void OnRequest(HttpRequest request) => Respond(HttpResponse.Json(new GreetingStats(store.Total), SampleJson.Default.GreetingStats));
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
@@ -17,7 +16,7 @@ public sealed class GetVotes
     private GetVotes() { }
 }
 
-/// <summary>The answer to <see cref="GetVotes"/>.</summary>
+/// <summary>The answer to <see cref="GetVotes"/>, and the body of <c>/votes/{id}</c>.</summary>
 public sealed record VoteCount(string Id, int Votes);
 
 /// <summary>
@@ -39,7 +38,7 @@ public sealed class VoteEntity(ILogger<VoteEntity> logger) : HttpHandlerActor
             _votes++;
             logger.LogDebug("vote for {Id}: {Votes}", Id, _votes);
         }
-        Respond(HttpResponse.Json($"{{\"id\":{JsonSerializer.Serialize(Id)},\"votes\":{_votes}}}"));
+        Respond(HttpResponse.Json(new VoteCount(Id, _votes), SampleJson.Default.VoteCount));
     }
 
     /// <inheritdoc />
