@@ -56,6 +56,12 @@ public sealed record HttpRequest
     /// </summary>
     public ActivityContext TraceContext { get; init; }
 
+    /// <summary>
+    /// The <c>Last-Event-ID</c> header: the id of the last server-sent event a reconnecting client received (a browser's
+    /// <c>EventSource</c> sends it), for an event stream to resume after it; null when absent.
+    /// </summary>
+    public string? LastEventId => Headers["Last-Event-ID"];
+
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyAsString() => Body.IsEmpty ? "" : Encoding.UTF8.GetString(Body.ToReadOnlySpan());
 

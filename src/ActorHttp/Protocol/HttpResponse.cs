@@ -59,6 +59,25 @@ public sealed record HttpResponse
     public static HttpResponse StreamedHead(int status = 200, string? contentType = null, long? contentLength = null) =>
         new() { Status = status, ContentType = contentType, Streamed = true, ContentLength = contentLength };
 
+    /// <summary>
+    /// The head of an event stream (server-sent events): <c>200</c>, <c>Content-Type: text/event-stream</c>,
+    /// <c>Cache-Control: no-cache</c>, streamed (chunked). Its body is events rendered by <see cref="ServerSentEvent"/>;
+    /// <c>ActorHttp.Handlers.EventStream</c> sends this head and the events told to it. See <see cref="IsEventStream"/>.
+    /// </summary>
+    public static HttpResponse EventStream(int status = 200) =>
+        new() { Status = status, ContentType = ServerSentEvent.MediaType, Headers = NoCache, Streamed = true };
+
+    private static readonly IReadOnlyList<HttpHeader> NoCache = [new("Cache-Control", "no-cache")];
+
+    /// <summary>
+    /// True for the head of an event stream: streamed, of no declared length, with a <c>text/event-stream</c> content
+    /// type. Such a stream has no end of its own: the connection lets its producer stay quiet for as long as it likes
+    /// (no response-timeout between chunks; the send-timeout still applies to a client that does not read), ends it
+    /// (its producer gets <c>ResponseStream.Cancelled</c>) when the client closes its side or the server shuts down, and
+    /// ends it cleanly (last chunk) rather than truncating it.
+    /// </summary>
+    public bool IsEventStream => Streamed && ContentLength is null && ServerSentEvent.IsEventStreamType(ContentType);
+
     /// <summary>A response with a status and no body.</summary>
     public static HttpResponse Empty(int status) => new() { Status = status };
 
