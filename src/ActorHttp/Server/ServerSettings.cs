@@ -87,9 +87,12 @@ public sealed record ServerSettings
     /// <summary><c>forwarded-headers</c>: whether, and from which proxies, X-Forwarded-For is believed.</summary>
     public required ForwardedHeadersSettings ForwardedHeaders { get; init; }
 
+    /// <summary><c>event-stream</c>: heartbeats and the queue bound of server-sent event streams (<c>ActorHttp.Handlers.EventStream</c>).</summary>
+    public required EventStreamSettings EventStream { get; init; }
+
     /// <summary>
-    /// The clock every connection deadline and the <c>Date</c> header read (not a config knob): the system's by default;
-    /// tests set a <c>FakeTimeProvider</c> and advance it instead of waiting.
+    /// The clock every connection deadline, the <c>Date</c> header and event streams' heartbeats read (not a config knob):
+    /// the system's by default; tests set a <c>FakeTimeProvider</c> and advance it instead of waiting.
     /// </summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
@@ -137,6 +140,7 @@ public sealed record ServerSettings
             LogRequests = c.Bool("log-requests"),
             AccessLog = c.Bool("access-log"),
             Parsing = ParserSettings.FromConfig(c.Section("parsing")),
+            EventStream = EventStreamSettings.FromConfig(c.Section("event-stream")),
             ForwardedHeaders = new ForwardedHeadersSettings(
                 forwarded.Bool("enabled"),
                 forwarded.Read("trusted-proxies", (k, x) => x.GetStringList(k).Select(ForwardedHeadersSettings.Parse).ToArray())),

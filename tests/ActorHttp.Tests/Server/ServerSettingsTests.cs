@@ -31,6 +31,7 @@ public sealed class ServerSettingsTests
         Assert.Contains("port", keys);
         Assert.Contains("parsing.max-body-size", keys);
         Assert.Contains("forwarded-headers.trusted-proxies", keys);
+        Assert.Contains("event-stream.heartbeat-interval", keys);
     }
 
     [Theory]
@@ -52,6 +53,26 @@ public sealed class ServerSettingsTests
     {
         Assert.Equal(ServerSettings.Default.Parsing, ParserSettings.Default);
         Assert.Equal(ServerSettings.Create(ConfigurationFactory.Empty).Parsing, ParserSettings.Default);
+    }
+
+    [Theory]
+    [InlineData("off", null)]
+    [InlineData("false", null)]
+    [InlineData("250ms", 250)]
+    public void The_event_stream_heartbeat_is_a_duration_or_off(string value, int? milliseconds)
+    {
+        var settings = ServerSettings.Create(ConfigurationFactory.ParseString($"actor-http.server.event-stream.heartbeat-interval = {value}"));
+        Assert.Equal(milliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null, settings.EventStream.HeartbeatInterval);
+    }
+
+    [Theory]
+    [InlineData("event-stream.heartbeat-interval = 0s", "actor-http.server.event-stream.heartbeat-interval must be a positive duration")]
+    [InlineData("event-stream.heartbeat-interval = soon", "actor-http.server.event-stream.heartbeat-interval: invalid value 'soon'")]
+    [InlineData("event-stream.max-queued-bytes = 10", "actor-http.server.event-stream.max-queued-bytes must be between 1024")]
+    public void A_bad_event_stream_setting_names_its_key(string setting, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => ServerSettings.Create(ConfigurationFactory.ParseString($"actor-http.server.{setting}")));
+        Assert.Contains(expected, e.Message);
     }
 
     [Fact]
@@ -91,13 +112,14 @@ public sealed class ServerSettingsTests
     }
 
     /// <summary>The value reference.conf writes for <paramref name="key"/>, as the property's type.</summary>
-    private static object ValueWritten(string key, Type type) => type switch
+    private static object? ValueWritten(string key, Type type) => type switch
     {
         _ when type == typeof(string) => Reference.GetString(key),
         _ when type == typeof(bool) => Reference.GetBoolean(key),
         _ when type == typeof(int) => checked((int)Reference.GetByteSize(key)!.Value), // counts, and sizes such as 8k
         _ when type == typeof(long) => Reference.GetByteSize(key)!.Value,
         _ when type == typeof(TimeSpan) => Reference.GetTimeSpan(key),
+        _ when type == typeof(TimeSpan?) => Reference.GetString(key) is "off" ? null : Reference.GetTimeSpan(key), // "off": none
         _ when type == typeof(IReadOnlyList<IPNetwork>) => Reference.GetStringList(key).Select(ForwardedHeadersSettings.Parse).ToList(),
         _ => throw new Xunit.Sdk.XunitException($"actor-http.server.{key}: no comparison for {type.Name} yet; add one here"),
     };
