@@ -149,7 +149,9 @@ internal sealed class HttpConnectionActor : UntypedActor
                 break;
             case Tcp.PeerClosed:
                 // Answer every complete request the client sent (some may wait behind the pipelining limit), then close.
+                // An event stream would never end by itself: a client that closed its side is gone, so it ends now.
                 _peerClosed = true;
+                _exchanges.EndEventStreams();
                 ProcessInput();
                 break;
             case Tcp.ConnectionClosed closed:
@@ -278,6 +280,7 @@ internal sealed class HttpConnectionActor : UntypedActor
             return;
         }
         var outcome = _exchanges.Accept(sequence, message, Sender, out var problem);
+        if (_peerClosed || _drain != Drain.None) _exchanges.EndEventStreams(); // one that starts now ends at once
         if (problem != null) _log.Warning(problem);
         if (outcome == ReplyOutcome.Late && _settings.LogRequests) _log.Debug("dropped late reply to #{0}", sequence);
         if (outcome == ReplyOutcome.Ready) Flush();
@@ -419,6 +422,7 @@ internal sealed class HttpConnectionActor : UntypedActor
     private void OnDrain()
     {
         if (_drain == Drain.None) _drain = Drain.Draining;
+        _exchanges.EndEventStreams(); // endless: waiting for them would only hold the shutdown until its deadline
         if (!_reader.Parser.InProgress) StopParsing(CloseReason.Shutdown); // answer what was parsed; the last response says close
         Flush();
     }
@@ -469,7 +473,8 @@ internal sealed class HttpConnectionActor : UntypedActor
     private TimeoutInputs TimeoutState()
     {
         var front = _exchanges.Count > 0 ? _exchanges.Front.Stream : null;
-        var streamStalled = front is { HeadRendered: true, Producer: not null, HasQueued: false } && !_writer.HasAcksOwed;
+        // An event stream's producer owes nothing: quiet is its normal state (only the send timeout guards its writes).
+        var streamStalled = front is { HeadRendered: true, Producer: not null, HasQueued: false, IsEventStream: false } && !_writer.HasAcksOwed;
         var reading = _phase != ConnectionPhase.Open || !_reader.Parser.InProgress || _upload.Paused ? ReadingPhase.None
             : _reader.Parser.ReadingBody ? ReadingPhase.Body : ReadingPhase.Head;
         return new TimeoutInputs(

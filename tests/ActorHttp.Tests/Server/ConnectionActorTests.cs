@@ -27,7 +27,7 @@ namespace ActorHttp.Tests.Server;
 /// </para>
 /// </summary>
 [Trait("Category", "Connection")]
-public sealed class ConnectionActorTests : TestKit
+public sealed partial class ConnectionActorTests : TestKit
 {
     /// <summary>The bound on waiting for something that must happen (only a failing test waits this long).</summary>
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);

@@ -6,7 +6,10 @@ internal enum TimeoutReason : byte
     None,
     /// <summary>A write was not acknowledged within send-timeout: the client stopped reading.</summary>
     Send,
-    /// <summary>A streamed response's producer owes its next chunk past response-timeout (its head is out).</summary>
+    /// <summary>
+    /// A streamed response's producer owes its next chunk past response-timeout (its head is out). Never an event
+    /// stream's: quiet is its normal state (<see cref="ResponseStreamState.IsEventStream"/>).
+    /// </summary>
     Stream,
     /// <summary>A handler did not answer within response-timeout.</summary>
     Response,
@@ -38,7 +41,7 @@ internal enum ReadingPhase : byte
 /// <param name="Closing">FIN sent: only the linger deadline applies.</param>
 /// <param name="AwaitingAck">A write is outstanding, since <paramref name="WriteStartedAt"/>.</param>
 /// <param name="WriteStartedAt">When the outstanding write started.</param>
-/// <param name="StreamDeadline">When the front streamed response's producer must send its next chunk, or MaxValue.</param>
+/// <param name="StreamDeadline">When the front streamed response's producer must send its next chunk, or MaxValue (also for an event stream).</param>
 /// <param name="ReplyDeadline">The earliest deadline of an exchange waiting for its handler, or MaxValue.</param>
 /// <param name="Reading">The request being read.</param>
 /// <param name="BodyAllowance">Extra ms a streamed body has earned (see <see cref="RequestBodyPump.Allowance"/>).</param>

@@ -115,7 +115,7 @@ internal sealed class ExchangeQueue
         {
             case HttpResponse response:
                 exchange.Response = response;
-                if (response.Streamed) exchange.Stream = new ResponseStreamState(sender);
+                if (response.Streamed) exchange.Stream = new ResponseStreamState(sender, response.IsEventStream);
                 break;
             case Status.Failure failure:
                 exchange.Response = HttpResponse.Error(StatusCodes.InternalServerError);
@@ -183,6 +183,12 @@ internal sealed class ExchangeQueue
         for (var i = 0; i < Count; i++) _ring[(_head + i) % _ring.Length] = default;
         _headSequence += Count;
         Count = 0;
+    }
+
+    /// <summary>Ends every event stream still producing (see <see cref="ResponseStreamState.EndNow"/>); other streams go on.</summary>
+    public void EndEventStreams()
+    {
+        for (var i = 0; i < Count; i++) _ring[(_head + i) % _ring.Length].Stream?.EndNow();
     }
 
     /// <summary>Tells every producer still streaming to a queued exchange to stop.</summary>

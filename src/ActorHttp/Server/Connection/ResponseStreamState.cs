@@ -30,8 +30,21 @@ internal sealed class ResponseStreamState
 
     private readonly Queue<object> _queued = new(2);
     private long _remaining;
+    private bool _endedByServer;
 
-    public ResponseStreamState(IActorRef producer) => Producer = producer;
+    /// <param name="producer">Who sent the head.</param>
+    /// <param name="isEventStream">The head is an event stream's (<see cref="HttpResponse.IsEventStream"/>).</param>
+    public ResponseStreamState(IActorRef producer, bool isEventStream = false)
+    {
+        Producer = producer;
+        IsEventStream = isEventStream;
+    }
+
+    /// <summary>
+    /// An event stream: endless by nature, so its producer may stay quiet without a deadline, and the server may end it
+    /// (<see cref="EndNow"/>) with a well-formed last chunk whenever it must.
+    /// </summary>
+    public bool IsEventStream { get; }
 
     /// <summary>Whoever sends the chunks (it gets the Acks); null once the stream has ended, broken or been cancelled.</summary>
     public IActorRef? Producer { get; private set; }
@@ -89,6 +102,11 @@ internal sealed class ResponseStreamState
     public StreamStep TakeNext(out ByteString bytes)
     {
         bytes = ByteString.Empty;
+        if (_endedByServer)
+        {
+            _endedByServer = false;
+            return StreamStep.End;
+        }
         if (Producer == null || !_queued.TryDequeue(out var item)) return StreamStep.Waiting;
         switch (item)
         {
@@ -115,6 +133,18 @@ internal sealed class ResponseStreamState
         Producer?.Tell(ResponseStream.Cancelled.Instance);
         Producer = null;
         _queued.Clear();
+    }
+
+    /// <summary>
+    /// Ends an event stream that is still producing, from the server's side (the client left, the server shuts down):
+    /// the producer is told Cancelled, chunks it sent but not yet taken are dropped, and <see cref="TakeNext"/> yields
+    /// End next, so the body ends well formed. Anything else is left alone.
+    /// </summary>
+    public void EndNow()
+    {
+        if (!IsEventStream || Producer == null) return;
+        Cancel();
+        _endedByServer = true;
     }
 
     /// <summary>The body cannot complete: the producer is told to stop (what it sent may still be in flight).</summary>

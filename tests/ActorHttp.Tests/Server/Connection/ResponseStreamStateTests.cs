@@ -40,6 +40,31 @@ public sealed class ResponseStreamStateTests
     }
 
     [Fact]
+    public void The_server_ends_an_event_stream_with_a_clean_End_once_and_cancels_its_producer()
+    {
+        var stream = new ResponseStreamState(_producer, isEventStream: true);
+        stream.Begin(BodyFraming.Chunked, 0, closeAfter: false);
+        stream.Offer(Chunk("data: x\n\n"), _producer);
+        stream.EndNow();
+        Assert.Equal([ResponseStream.Cancelled.Instance], _producer.Received);
+        Assert.Null(stream.Producer);
+        Assert.Equal(StreamStep.End, stream.TakeNext(out _)); // the queued chunk is dropped: its Ack could go to no one
+        Assert.Equal(StreamStep.Waiting, stream.TakeNext(out _));
+        stream.EndNow(); // once only
+        Assert.Single(_producer.Received);
+    }
+
+    [Fact]
+    public void Ending_now_leaves_an_ordinary_stream_alone()
+    {
+        var stream = Started(BodyFraming.Chunked);
+        stream.Offer(Chunk("a"), _producer);
+        stream.EndNow();
+        Assert.Empty(_producer.Received);
+        Assert.Equal(StreamStep.Chunk, stream.TakeNext(out _));
+    }
+
+    [Fact]
     public void Content_length_framing_takes_exactly_the_declared_bytes()
     {
         var stream = Started(BodyFraming.ContentLength, contentLength: 3);
