@@ -93,6 +93,9 @@ public static class HttpTestKitExtensions
                     break;
                 case HttpResponse { Streamed: false } response when head == null:
                     return response;
+                case HttpResponse { IsEventStream: true } when head == null:
+                    probe.LastSender.Tell(ResponseStream.Cancelled.Instance, probe.Ref);
+                    throw Fail("the handler answered with an event stream, which never ends by itself: read it with this.OpenEventStream(handler, request)");
                 case HttpResponse response when head == null:
                     head = response;
                     stream = new ResponseStreamState(probe.LastSender);

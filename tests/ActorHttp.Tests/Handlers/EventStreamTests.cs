@@ -4,6 +4,7 @@ using Akka.TestKit;
 using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 using ActorHttp.Server;
+using ActorHttp.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -200,5 +201,82 @@ public sealed class EventStreamTests(ITestOutputHelper output) : TestKit("akka.l
         stream.Tell(new ServerSentEvent("x"));
         Assert.Equal("data: x\n\n", ExpectChunk(client));
         Assert.Equal(TimeSpan.FromSeconds(15), HttpServer.Get(Sys).Settings.EventStream.HeartbeatInterval); // reference.conf
+    }
+}
+
+/// <summary>An event stream handler tested the way users test theirs: with the test kit, no sockets.</summary>
+[Trait("Category", "Handlers")]
+public sealed class EventStreamTestKitTests : TestKit
+{
+    /// <summary>
+    /// <c>/ticks?n=N</c>: resumes after <c>Last-Event-ID</c>, sends N numbered ticks and, with <c>&amp;end=1</c>, ends;
+    /// a <c>Ping</c> told to it becomes one more tick. What a user's handler looks like.
+    /// </summary>
+    private sealed class TickHandler : HttpHandlerActor
+    {
+        public sealed record Ping;
+
+        private IActorRef? _events;
+        private int _next;
+
+        protected override void OnRequest(HttpRequest request)
+        {
+            var query = request.Query.Split('&').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+            _next = int.TryParse(request.LastEventId, out var last) ? last + 1 : 1;
+            _events = EventStream.Start(Context, Sender, ServerSettings.Default with { EventStream = new EventStreamSettings(null, 1 << 20) });
+            for (var i = 0; i < int.Parse(query.GetValueOrDefault("n", "0")); i++) Tick();
+            if (query.ContainsKey("end")) _events.Tell(EventStream.Complete.Instance);
+        }
+
+        protected override void OnOtherMessage(object message)
+        {
+            if (message is Ping) Tick();
+            else Unhandled(message);
+        }
+
+        private void Tick()
+        {
+            _events!.Tell(new ServerSentEvent($"tick {_next}", Event: "tick", Id: _next.ToString()));
+            _next++;
+        }
+    }
+
+    [Fact]
+    public void Events_are_read_one_by_one_and_the_last_event_id_resumes_the_stream()
+    {
+        var handler = Sys.ActorOf(Props.Create<TickHandler>());
+        var stream = this.OpenEventStream(handler, HttpRequests.Get("/ticks?n=2", ("Last-Event-ID", "40")));
+        Assert.Equal("text/event-stream", stream.Head.ContentType);
+        Assert.Equal(new ServerSentEvent("tick 41", "tick", "41"), stream.ExpectEvent());
+        Assert.Equal("tick 42", stream.ExpectEvent().Data);
+        stream.ExpectNoEvent();
+        handler.Tell(new TickHandler.Ping());
+        Assert.Equal("43", stream.ExpectEvent().Id);
+        Assert.Equal("43", stream.LastEventId);
+        Assert.Equal(3, stream.Events.Count);
+
+        Watch(stream.Producer);
+        stream.Disconnect(); // the client goes away: the stream actor ends and stops
+        stream.ExpectEnd();
+        ExpectTerminated(stream.Producer);
+    }
+
+    [Fact]
+    public void A_completed_stream_ends_after_its_events_and_comments_are_seen_apart()
+    {
+        var stream = this.OpenEventStream(Sys.ActorOf(Props.Create<TickHandler>()), HttpRequests.Get("/ticks?n=3&end=1"));
+        Assert.Equal(["1", "2", "3"], stream.ExpectEvents(3).Select(e => e.Id));
+        stream.ExpectEnd();
+        Assert.True(stream.Ended);
+        Assert.Empty(stream.Comments);
+    }
+
+    [Fact]
+    public void Send_refuses_an_event_stream_and_OpenEventStream_anything_else()
+    {
+        var ticks = Sys.ActorOf(Props.Create<TickHandler>());
+        Assert.Contains("OpenEventStream", Assert.ThrowsAny<Exception>(() => this.Send(ticks, HttpRequests.Get("/ticks"))).Message);
+        var text = Sys.ActorOf(TextHandler.Props("plain"));
+        Assert.Contains("not an event stream", Assert.ThrowsAny<Exception>(() => this.OpenEventStream(text, HttpRequests.Get("/"))).Message);
     }
 }
