@@ -16,7 +16,7 @@ public static class EventStreamTestKitExtensions
 
     /// <summary>
     /// Sends <paramref name="request"/> to <paramref name="handler"/>, which must answer with an event stream
-    /// (<see cref="HttpResponse.IsEventStream"/>, e.g. through <c>EventStream.Start</c>), and returns the open stream to
+    /// (<see cref="HttpResponse.IsEventStream"/>, e.g. through <c>EventStreams.Start</c>), and returns the open stream to
     /// read events from.
     /// </summary>
     /// <exception cref="XunitException">No answer within <paramref name="timeout"/>, or an answer that is not an event stream.</exception>

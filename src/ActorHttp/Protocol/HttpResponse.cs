@@ -62,7 +62,7 @@ public sealed record HttpResponse
     /// <summary>
     /// The head of an event stream (server-sent events): <c>200</c>, <c>Content-Type: text/event-stream</c>,
     /// <c>Cache-Control: no-cache</c>, streamed (chunked). Its body is events rendered by <see cref="ServerSentEvent"/>;
-    /// <c>ActorHttp.Handlers.EventStream</c> sends this head and the events told to it. See <see cref="IsEventStream"/>.
+    /// <c>ActorHttp.Handlers.EventStreams</c> sends this head and the events told to it. See <see cref="IsEventStream"/>.
     /// </summary>
     public static HttpResponse EventStream(int status = 200) =>
         new() { Status = status, ContentType = ServerSentEvent.MediaType, Headers = NoCache, Streamed = true };

@@ -7,7 +7,7 @@ namespace ActorHttp.Protocol;
 /// <summary>
 /// One event of a <c>text/event-stream</c> response (server-sent events, WHATWG HTML "Server-sent events"), checked
 /// when it is made so that it always renders to exactly the event it says. Immutable; send it to an
-/// <c>ActorHttp.Handlers.EventStream</c> actor, from this node or another (the cluster serializer carries it).
+/// <c>ActorHttp.Handlers.EventStreams</c> actor, from this node or another (the cluster serializer carries it).
 /// <para>
 /// Rendered (<see cref="ToBytes"/>) as <c>id:</c>, <c>event:</c> and <c>retry:</c> lines when set, one <c>data:</c>
 /// line per line of <see cref="Data"/>, and the blank line that ends the event, in UTF-8:

@@ -1,7 +1,7 @@
 namespace ActorHttp.Server;
 
 /// <summary>
-/// <c>actor-http.server.event-stream</c>: how <c>ActorHttp.Handlers.EventStream</c> actors run server-sent event streams
+/// <c>actor-http.server.event-stream</c>: how <c>ActorHttp.Handlers.EventStreams</c> actors run server-sent event streams
 /// (see reference.conf, where each is documented with its default).
 /// </summary>
 /// <param name="HeartbeatInterval">

@@ -87,7 +87,7 @@ public sealed record ServerSettings
     /// <summary><c>forwarded-headers</c>: whether, and from which proxies, X-Forwarded-For is believed.</summary>
     public required ForwardedHeadersSettings ForwardedHeaders { get; init; }
 
-    /// <summary><c>event-stream</c>: heartbeats and the queue bound of server-sent event streams (<c>ActorHttp.Handlers.EventStream</c>).</summary>
+    /// <summary><c>event-stream</c>: heartbeats and the queue bound of server-sent event streams (<c>ActorHttp.Handlers.EventStreams</c>).</summary>
     public required EventStreamSettings EventStream { get; init; }
 
     /// <summary>

@@ -32,7 +32,7 @@ public sealed class TickerHandler(ServerSettings settings, TickerProbe probe) : 
     protected override void OnRequest(HttpRequest request)
     {
         _next = int.TryParse(request.LastEventId, out var last) ? last + 1 : 1;
-        _events = EventStream.Start(Context, Sender, settings);
+        _events = EventStreams.Start(Context, Sender, settings);
         Context.Watch(_events);
         probe.Handler.TrySetResult(Self);
     }

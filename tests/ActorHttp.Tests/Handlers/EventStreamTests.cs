@@ -13,7 +13,7 @@ using TestKit = Akka.TestKit.Xunit2.TestKit;
 namespace ActorHttp.Tests.Handlers;
 
 /// <summary>
-/// The <see cref="EventStream"/> actor against a probe playing the connection: the head, one chunk per Ack with the
+/// The <see cref="EventStreams"/> actor against a probe playing the connection: the head, one chunk per Ack with the
 /// queued events in it, the bound on what waits for a slow client, heartbeats on the fake clock, and every way it ends.
 /// "Nothing was sent" is asserted after a barrier (<see cref="Settle"/>), never after a quiet period.
 /// </summary>
@@ -31,7 +31,7 @@ public sealed class EventStreamTests(ITestOutputHelper output) : TestKit("akka.l
     private (TestProbe Client, IActorRef Stream) Open(ServerSettings settings, HttpResponse? head = null)
     {
         var client = CreateTestProbe();
-        var stream = Sys.ActorOf(EventStream.Props(client.Ref, settings, head));
+        var stream = Sys.ActorOf(EventStreams.Props(client.Ref, settings, head));
         Assert.True(client.ExpectMsg<HttpResponse>(Wait).IsEventStream);
         return (client, stream);
     }
@@ -61,16 +61,16 @@ public sealed class EventStreamTests(ITestOutputHelper output) : TestKit("akka.l
     public void The_head_is_the_event_stream_head_unless_another_is_given()
     {
         var client = CreateTestProbe();
-        Sys.ActorOf(EventStream.Props(client.Ref, Settings()));
+        Sys.ActorOf(EventStreams.Props(client.Ref, Settings()));
         var head = client.ExpectMsg<HttpResponse>(Wait);
         Assert.Equal(HttpResponse.EventStream(), head);
 
         var custom = HttpResponse.EventStream() with { Headers = [new HttpHeader("X-Accel-Buffering", "no")] };
-        Sys.ActorOf(EventStream.Props(client.Ref, Settings(), custom));
+        Sys.ActorOf(EventStreams.Props(client.Ref, Settings(), custom));
         Assert.Equal("no", client.ExpectMsg<HttpResponse>(Wait).Header("X-Accel-Buffering"));
 
-        Assert.Throws<ArgumentException>(() => EventStream.Props(client.Ref, head: HttpResponse.StreamedHead(contentType: "text/plain")));
-        Assert.Throws<ArgumentException>(() => EventStream.Props(client.Ref, head: HttpResponse.Text("x", contentType: "text/event-stream")));
+        Assert.Throws<ArgumentException>(() => EventStreams.Props(client.Ref, head: HttpResponse.StreamedHead(contentType: "text/plain")));
+        Assert.Throws<ArgumentException>(() => EventStreams.Props(client.Ref, head: HttpResponse.Text("x", contentType: "text/event-stream")));
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class EventStreamTests(ITestOutputHelper output) : TestKit("akka.l
         stream.Tell(new ServerSentEvent("a"));
         client.ExpectMsg<ResponseStream.Chunk>(Wait);
         stream.Tell(new ServerSentEvent("b"));
-        stream.Tell(EventStream.Complete.Instance);
+        stream.Tell(EventStreams.Complete.Instance);
         stream.Tell(new ServerSentEvent("too late"));
         ExpectNothing(client, stream);
         client.LastSender.Tell(ResponseStream.Ack.Instance, client.Ref);
@@ -196,7 +196,7 @@ public sealed class EventStreamTests(ITestOutputHelper output) : TestKit("akka.l
     public void Without_settings_it_reads_the_actor_systems()
     {
         var client = CreateTestProbe();
-        var stream = Sys.ActorOf(EventStream.Props(client.Ref));
+        var stream = Sys.ActorOf(EventStreams.Props(client.Ref));
         client.ExpectMsg<HttpResponse>(Wait);
         stream.Tell(new ServerSentEvent("x"));
         Assert.Equal("data: x\n\n", ExpectChunk(client));
@@ -223,9 +223,9 @@ public sealed class EventStreamTestKitTests : TestKit
         {
             var query = request.Query.Split('&').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
             _next = int.TryParse(request.LastEventId, out var last) ? last + 1 : 1;
-            _events = EventStream.Start(Context, Sender, ServerSettings.Default with { EventStream = new EventStreamSettings(null, 1 << 20) });
+            _events = EventStreams.Start(Context, Sender, ServerSettings.Default with { EventStream = new EventStreamSettings(null, 1 << 20) });
             for (var i = 0; i < int.Parse(query.GetValueOrDefault("n", "0")); i++) Tick();
-            if (query.ContainsKey("end")) _events.Tell(EventStream.Complete.Instance);
+            if (query.ContainsKey("end")) _events.Tell(EventStreams.Complete.Instance);
         }
 
         protected override void OnOtherMessage(object message)

@@ -11,7 +11,7 @@ namespace ActorHttp.Tests.Server;
 /// <summary>
 /// Event streams (<see cref="HttpResponse.IsEventStream"/>) on a connection, on its fake clock: a quiet one outlives
 /// every deadline but the send timeout; it ends, its producer cancelled, when the client closes its side, the
-/// transport fails or the server drains; heartbeats of a real <see cref="EventStream"/> actor come when the clock says.
+/// transport fails or the server drains; heartbeats of a real <see cref="EventStreams"/> actor come when the clock says.
 /// </summary>
 public sealed partial class ConnectionActorTests
 {
@@ -161,7 +161,7 @@ public sealed partial class ConnectionActorTests
         c.Send(EventsRequest);
         var slot = c.ExpectRequest("/events");
         // The handler's event stream reads the connection's clock (the same settings the server was bound with).
-        var stream = Sys.ActorOf(EventStream.Props(slot, Fast with { Clock = c.Clock, EventStream = new EventStreamSettings(interval, 1 << 20) }));
+        var stream = Sys.ActorOf(EventStreams.Props(slot, Fast with { Clock = c.Clock, EventStream = new EventStreamSettings(interval, 1 << 20) }));
         Assert.Contains("Content-Type: text/event-stream\r\n", c.ExpectWrite());
 
         void SettleBoth()

@@ -12,7 +12,7 @@ namespace ActorHttp.Handlers;
 /// <code>
 /// protected override void OnRequest(HttpRequest request)
 /// {
-///     var events = EventStream.Start(Context, Sender);   // sends the head; lives as long as the client (or this actor)
+///     var events = EventStreams.Start(Context, Sender);   // sends the head; lives as long as the client (or this actor)
 ///     events.Tell(new ServerSentEvent("hello", Id: "1"));
 /// }
 /// </code>
@@ -29,7 +29,7 @@ namespace ActorHttp.Handlers;
 /// actor; the connection never cuts a quiet event stream off on its own.
 /// </para>
 /// </summary>
-public static class EventStream
+public static class EventStreams
 {
     /// <summary>Tell it to the event stream: the stream ends once the events already told are out.</summary>
     public sealed class Complete
@@ -64,7 +64,7 @@ public static class EventStream
     }
 }
 
-/// <summary>The actor behind <see cref="EventStream.Start"/>: one event stream.</summary>
+/// <summary>The actor behind <see cref="EventStreams.Start"/>: one event stream.</summary>
 internal sealed class EventStreamActor : UntypedActor
 {
     /// <summary>The most bytes of queued events put in one chunk (one event larger than this goes alone).</summary>
@@ -133,7 +133,7 @@ internal sealed class EventStreamActor : UntypedActor
                 if (!_awaitingAck && _queue.Count == 0) Send(HeartbeatComment);
                 else ArmHeartbeat(); // a chunk is on its way: that is activity
                 break;
-            case EventStream.Complete:
+            case EventStreams.Complete:
                 _completing = true;
                 Advance();
                 break;
