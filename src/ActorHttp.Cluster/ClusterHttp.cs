@@ -21,6 +21,7 @@ public sealed class ClusterHttp : IExtension
 
     private readonly ExtendedActorSystem _system;
     private readonly ConcurrentDictionary<string, (ShardedEntity Entity, Lazy<Task<IActorRef>> Region)> _regions = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<IActorRef>> _regionsByName = new();
 
     /// <summary>Created by <see cref="Get"/>.</summary>
     public ClusterHttp(ExtendedActorSystem system)
@@ -56,11 +57,39 @@ public sealed class ClusterHttp : IExtension
     /// </summary>
     public Task<IActorRef> ShardRegionAsync(ShardedEntity entity)
     {
-        var (started, region) = _regions.GetOrAdd(entity.TypeName, _ => (entity, new Lazy<Task<IActorRef>>(() => StartRegionAsync(entity))));
+        var (started, region) = _regions.GetOrAdd(entity.TypeName, _ => (entity, new Lazy<Task<IActorRef>>(() =>
+        {
+            var starting = StartRegionAsync(entity);
+            var byName = RegionByName(entity.TypeName);
+            starting.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) byName.TrySetResult(t.Result);
+                else if (t.Exception is { } e) byName.TrySetException(e.InnerExceptions);
+                else byName.TrySetCanceled();
+            }, TaskScheduler.Default);
+            return starting;
+        })));
         if (!started.SameRegionAs(entity))
             _system.Log.Warning("sharded entity type '{0}' is already started with other settings; the first ones apply", entity.TypeName);
         return region.Value;
     }
+
+    /// <summary>
+    /// The shard region of the entity type named <paramref name="typeName"/> once a sharded route (or a call of
+    /// <see cref="ShardRegionAsync(ShardedEntity)"/>) has started it on this node: for code that reaches a route's
+    /// entities by type name, e.g. a handler configured with <c>entity-type = counters</c> that sends them its own
+    /// messages in <c>ShardingEnvelope</c>s. It completes when the region does; bound the wait (<c>WaitAsync</c>), since a
+    /// type no route serves never starts.
+    /// </summary>
+    public Task<IActorRef> ShardRegionAsync(string typeName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
+        if (_regions.TryGetValue(typeName, out var known)) return known.Region.Value;
+        return RegionByName(typeName).Task;
+    }
+
+    private TaskCompletionSource<IActorRef> RegionByName(string typeName) =>
+        _regionsByName.GetOrAdd(typeName, _ => new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private Task<IActorRef> StartRegionAsync(ShardedEntity entity)
     {

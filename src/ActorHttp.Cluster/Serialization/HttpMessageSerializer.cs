@@ -4,7 +4,9 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.IO;
 using Akka.Serialization;
+using ActorHttp.Cluster.Demo;
 using ActorHttp.Cluster.Sharding;
+using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 
 namespace ActorHttp.Cluster.Serialization;
@@ -20,6 +22,12 @@ namespace ActorHttp.Cluster.Serialization;
 /// body, route value count + name/value pairs, remote address (string or null); a response is status, content type,
 /// header count + pairs, body, close flag. The envelopes add the entity id and correlation id in front.
 /// Streamed messages cannot be serialized: their bodies are not in the message.
+/// </para>
+/// <para>
+/// Also in version 1, for what event streams and their producers exchange across nodes: a <see cref="ServerSentEvent"/>
+/// is data, event type, id (strings or null) and retry (milliseconds + 1, 0 for none), checked again when read;
+/// <see cref="EventStreams.Complete"/> is nothing; the demo counter's <see cref="CounterSubscription"/> messages are the
+/// subscriber's serialized actor path (<c>Subscribe</c>, <c>Unsubscribe</c>), or the counter's id and value (<c>Changed</c>).
 /// </para>
 /// <para>
 /// Version 2 adds the request's <see cref="HttpRequest.TraceContext"/> after the remote address: the trace id (16
@@ -41,6 +49,11 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
     private const string ResponseManifest = "R";
     private const string EntityRequestManifest = "EQ";
     private const string EntityResponseManifest = "ER";
+    private const string ServerSentEventManifest = "SE";
+    private const string EventStreamCompleteManifest = "SC";
+    private const string CounterSubscribeManifest = "CS";
+    private const string CounterUnsubscribeManifest = "CU";
+    private const string CounterChangedManifest = "CC";
 
     /// <summary>
     /// Created by Akka's serialization from the binding in reference.conf, which also gives its identifier
@@ -55,6 +68,11 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
         EntityResponse => EntityResponseManifest,
         HttpRequest => RequestManifest,
         HttpResponse => ResponseManifest,
+        ServerSentEvent => ServerSentEventManifest,
+        EventStreams.Complete => EventStreamCompleteManifest,
+        CounterSubscription.Subscribe => CounterSubscribeManifest,
+        CounterSubscription.Unsubscribe => CounterUnsubscribeManifest,
+        CounterSubscription.Changed => CounterChangedManifest,
         _ => throw new ArgumentException($"{nameof(HttpMessageSerializer)} cannot serialize {o?.GetType().FullName ?? "null"}"),
     };
 
@@ -86,6 +104,24 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
             case HttpResponse response:
                 WriteResponse(writer, response);
                 break;
+            case ServerSentEvent sse:
+                writer.String(sse.Data);
+                writer.String(sse.Event);
+                writer.String(sse.Id);
+                writer.VarInt(sse.Retry is { } retry ? (ulong)(retry.Ticks / TimeSpan.TicksPerMillisecond) + 1 : 0); // 0: none
+                break;
+            case EventStreams.Complete:
+                break;
+            case CounterSubscription.Subscribe subscribe:
+                writer.String(Akka.Serialization.Serialization.SerializedActorPath(subscribe.Subscriber));
+                break;
+            case CounterSubscription.Unsubscribe unsubscribe:
+                writer.String(Akka.Serialization.Serialization.SerializedActorPath(unsubscribe.Subscriber));
+                break;
+            case CounterSubscription.Changed changed:
+                writer.String(changed.Id);
+                writer.VarInt((ulong)changed.Value);
+                break;
             default:
                 throw new ArgumentException($"{nameof(HttpMessageSerializer)} cannot serialize {obj?.GetType().FullName ?? "null"}");
         }
@@ -108,6 +144,11 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
             EntityResponseManifest => new EntityResponse((long)reader.VarInt(), ReadResponse(ref reader)),
             RequestManifest => ReadRequest(ref reader, traced),
             ResponseManifest => ReadResponse(ref reader),
+            ServerSentEventManifest => ReadServerSentEvent(ref reader),
+            EventStreamCompleteManifest => EventStreams.Complete.Instance,
+            CounterSubscribeManifest => new CounterSubscription.Subscribe(ReadActorRef(ref reader)),
+            CounterUnsubscribeManifest => new CounterSubscription.Unsubscribe(ReadActorRef(ref reader)),
+            CounterChangedManifest => new CounterSubscription.Changed(reader.String(), (long)reader.VarInt()),
             _ => throw new SerializationException($"unknown ActorHttp message manifest '{manifest}'"),
         };
         if (!reader.AtEnd) throw new SerializationException($"ActorHttp message '{manifest}': unexpected bytes after the message");
@@ -120,6 +161,7 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
         EntityResponse e => 128 + e.Response.Body.Count,
         HttpRequest r => 128 + r.Body.Count + r.Target.Length * 2,
         HttpResponse r => 128 + r.Body.Count,
+        ServerSentEvent e => 64 + e.Data.Length * 3,
         _ => 128,
     };
 
@@ -249,6 +291,29 @@ public sealed class HttpMessageSerializer : SerializerWithStringManifest
             Body = ReadBody(ref reader),
             CloseConnection = reader.Bool(),
         };
+    }
+
+    private static ServerSentEvent ReadServerSentEvent(ref WireReader reader)
+    {
+        var data = reader.String();
+        var type = reader.NullableString();
+        var id = reader.NullableString();
+        var retry = reader.VarInt();
+        if (retry > (ulong)TimeSpan.MaxValue.TotalMilliseconds) throw new SerializationException($"ActorHttp server-sent event: invalid retry {retry - 1}");
+        try
+        {
+            return new ServerSentEvent(data, type, id, retry == 0 ? null : TimeSpan.FromMilliseconds((long)(retry - 1)));
+        }
+        catch (ArgumentException e)
+        {
+            throw new SerializationException($"ActorHttp server-sent event: {e.Message}", e);
+        }
+    }
+
+    private IActorRef ReadActorRef(ref WireReader reader)
+    {
+        var path = reader.String();
+        return system.Provider.ResolveActorRef(path);
     }
 
     private static void WriteBody(WireWriter writer, ByteString body)

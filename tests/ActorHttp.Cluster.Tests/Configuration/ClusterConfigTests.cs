@@ -172,9 +172,14 @@ public sealed class ClusterConfigTests
                 .Select(name => $"actor-http.routes.{name}.root = \"{Path.Combine(RepoPaths.Root, routes.GetString($"{name}.root"))}\"");
             var config = NodeConfig.Load(path, null, roots, _ => null);
             ClusterRouteHandlers.ValidateNodeConfig(config);
-            var counters = RouteConfig.Load(config, ClusterRouteHandlers.Create(config)).Definitions.Single(d => d.Template.Template == "/counters/{id}");
+            var definitions = RouteConfig.Load(config, ClusterRouteHandlers.Create(config)).Definitions;
+            var counters = definitions.Single(d => d.Template.Template == "/counters/{id}");
             Assert.Equal("counters", EntityOf(counters).TypeName);
             Assert.Equal(typeof(CounterEntity), EntityOf(counters).EntityProps.Type);
+            var events = definitions.Single(d => d.Template.Template == "/counters/{id}/events");
+            Assert.Equal(["GET"], events.Methods);
+            Assert.Equal("counters", config.GetString($"actor-http.routes.{events.Name}.entity-type"));
+            Assert.Equal("per-request", config.GetString($"actor-http.routes.{events.Name}.kind"));
         }
     }
 

@@ -5,8 +5,10 @@ using System.Text;
 using Akka.Actor;
 using Akka.IO;
 using Akka.Serialization;
+using ActorHttp.Cluster.Demo;
 using ActorHttp.Cluster.Serialization;
 using ActorHttp.Cluster.Sharding;
+using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 using Xunit;
 
@@ -96,6 +98,11 @@ public sealed class HttpMessageSerializerTests : IDisposable
             new EntityResponse(1, HttpResponse.Text("x")),
             FullRequest(ByteString.Empty),
             HttpResponse.Text("x"),
+            new ServerSentEvent("x"),
+            EventStreams.Complete.Instance,
+            new CounterSubscription.Subscribe(_system.DeadLetters),
+            new CounterSubscription.Unsubscribe(_system.DeadLetters),
+            new CounterSubscription.Changed("a", 1),
         ];
         foreach (var message in messages)
         {
@@ -286,5 +293,63 @@ public sealed class HttpMessageSerializerTests : IDisposable
     {
         var body = ByteString.FromString("hello, ", Encoding.UTF8) + ByteString.FromString("world", Encoding.UTF8);
         Assert.Equal("hello, world", RoundTrip(HttpResponse.Text("") with { Body = body }).BodyAsString());
+    }
+
+    // ------------------------------------------------------------------ event streams and counter subscriptions
+
+    private byte[] Bytes(object message) => Serialization.FindSerializerFor(message).ToBinary(message);
+
+    private static string Utf8Hex(string text) => Convert.ToHexString(Encoding.UTF8.GetBytes(text)).ToLowerInvariant();
+
+    // Version 1: data, event, id (length + 1, then UTF-8; 0 = null), retry in ms + 1 (LEB128; 0 = none).
+    private const string FullEventV1 = "01" + "04610a62" + "057469636b" + "0237" + "c513";
+    private const string MinimalEventV1 = "01" + "0278" + "00" + "00" + "00";
+
+    [Fact]
+    public void A_server_sent_event_is_written_byte_for_byte()
+    {
+        Assert.Equal(Hex(FullEventV1), Bytes(new ServerSentEvent("a\nb", Event: "tick", Id: "7", Retry: TimeSpan.FromMilliseconds(2500))));
+        Assert.Equal(Hex(MinimalEventV1), Bytes(new ServerSentEvent("x")));
+        Assert.Equal(Hex("01"), Bytes(EventStreams.Complete.Instance));
+    }
+
+    [Fact]
+    public void Server_sent_events_round_trip_and_bad_ones_are_refused_when_read()
+    {
+        var full = new ServerSentEvent("line 1\r\nline 2 \u65e5\u672c", Event: "", Id: "", Retry: TimeSpan.Zero);
+        Assert.Equal(full, RoundTrip(full));
+        Assert.Equal(new ServerSentEvent(""), RoundTrip(new ServerSentEvent("")));
+        Assert.Same(EventStreams.Complete.Instance, RoundTrip(EventStreams.Complete.Instance));
+
+        var serializer = (SerializerWithStringManifest)Serialization.FindSerializerFor(new ServerSentEvent("x"));
+        // An id with a line break would split the event on the wire: refused on the way in, as on creation.
+        var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(Hex("01" + "0278" + "00" + "0461" + "0a62" + "00"), "SE"));
+        Assert.Contains("CR or LF", e.Message);
+        for (var length = 0; length < Hex(FullEventV1).Length; length++)
+            Assert.Throws<SerializationException>(() => serializer.FromBinary(Hex(FullEventV1)[..length], "SE"));
+    }
+
+    [Fact]
+    public void Counter_changes_are_written_byte_for_byte()
+    {
+        Assert.Equal(Hex("01" + "0261" + "03"), Bytes(new CounterSubscription.Changed("a", 3)));
+        Assert.Equal(Hex("01" + "06" + Utf8Hex("caf\u00e9") + "ac02"), Bytes(new CounterSubscription.Changed("caf\u00e9", 300)));
+        Assert.Equal(new CounterSubscription.Changed("b", long.MaxValue), RoundTrip(new CounterSubscription.Changed("b", long.MaxValue)));
+    }
+
+    [Fact]
+    public void Subscriptions_carry_the_subscriber_as_its_actor_path_and_resolve_it_back()
+    {
+        var subscriber = _system.ActorOf(Props.Empty, "subscriber");
+        var path = Akka.Serialization.Serialization.SerializedActorPath(subscriber); // with its uid: a later incarnation is another actor
+        Assert.EndsWith($"/user/subscriber#{subscriber.Path.Uid}", path);
+        var pathBytes = Encoding.UTF8.GetByteCount(path) + 1;
+        Assert.True(pathBytes < 128);
+        var expected = Hex("01" + pathBytes.ToString("x2") + Utf8Hex(path));
+        Assert.Equal(expected, Bytes(new CounterSubscription.Subscribe(subscriber)));
+        Assert.Equal(expected, Bytes(new CounterSubscription.Unsubscribe(subscriber)));
+
+        Assert.Equal(subscriber, RoundTrip(new CounterSubscription.Subscribe(subscriber)).Subscriber);
+        Assert.Equal(subscriber, RoundTrip(new CounterSubscription.Unsubscribe(subscriber)).Subscriber);
     }
 }
