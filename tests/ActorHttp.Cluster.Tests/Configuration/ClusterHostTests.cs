@@ -50,7 +50,19 @@ public sealed class ClusterHostTests
             Assert.Equal("{\"id\":\"a\",\"value\":0}", await (await client.DeleteAsync("/counters/a")).Content.ReadAsStringAsync());
             Assert.Equal("Hello, World!", await client.GetStringAsync("/plaintext"));
         }
+
+        // The counter's event stream, read by curl as a user would: the value at once, then each change.
+        using var curl = ChildProcess.Start(RepoPaths.FindOnPath("curl") ?? throw new InvalidOperationException("curl is not on PATH"),
+            ["-N", "-s", "--max-time", "60", $"http://127.0.0.1:{port}/counters/a/events"]);
+        await Eventually.TrueAsync(() => curl.Stdout.Contains("data: {\"id\":\"a\",\"value\":0}"), TimeSpan.FromSeconds(20), "the counter's value from curl");
+        using (var client = HttpClients.Create(new Uri($"http://127.0.0.1:{port}")))
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/counters/a", null)).StatusCode);
+        await Eventually.TrueAsync(() => curl.Stdout.Contains("id: 1\ndata: {\"id\":\"a\",\"value\":1}"), TimeSpan.FromSeconds(20), "the change from curl");
+
+        // SIGTERM with the stream open: the drain ends it cleanly at once (curl sees a complete body and exits 0)
+        // instead of holding the shutdown until its deadline.
         node.Signal("TERM");
+        Assert.Equal(0, await curl.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(0, await node.WaitForExitAsync(ExitTimeout));
         Assert.False(Directory.Exists(Path.Combine(RepoPaths.Root, "snapshots")), "sharding used Akka.Persistence's file snapshot store");
     }
