@@ -368,6 +368,35 @@ public sealed class WebSocketFrameParserTests
         Assert.Equal(3, ((WebSocketMessage.Binary)parser.Message!).Data.Count);
     }
 
+    [Fact]
+    public void Control_frames_and_the_frames_of_a_message_allocate_nothing_beyond_the_message()
+    {
+        var parser = new WebSocketFrameParser(1 << 20);
+        var pings = Concat(Enumerable.Range(0, 100).Select(i => PingFrame([(byte)i, 1, 2, 3])).ToArray());
+        var fragments = Concat([.. Enumerable.Range(0, 100).Select(i => Frame(i == 0 ? Binary : Continuation, new byte[40], fin: false)), Frame(Continuation, [])]);
+        ParseEverything(parser, pings); // warm up (JIT)
+        ParseEverything(parser, fragments);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        ParseEverything(parser, pings);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // 100 fragments of 40 bytes: the 4000 bytes fit the kept 4 KB buffer; the message is one exact copy plus its wrappers.
+        before = GC.GetAllocatedBytesForCurrentThread();
+        ParseEverything(parser, fragments);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 4000, 4000 + 256);
+    }
+
+    private static void ParseEverything(WebSocketFrameParser parser, ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            // Not Assert.NotEqual: its comparer allocates.
+            if (parser.Parse(data, out var consumed) == WebSocketParseStatus.Error) throw new Xunit.Sdk.XunitException($"{parser.Error}");
+            data = data[consumed..];
+        }
+    }
+
     private static byte[]? BufferOf(WebSocketFrameParser parser) =>
         (byte[]?)typeof(WebSocketFrameParser).GetField("_buffer", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(parser);
 
