@@ -31,8 +31,9 @@ public static class WebSocketCloseCodes
 
     /// <summary>
     /// True for a code an endpoint may send in a Close frame: 1000–1003, 1007–1011 and the 3000–4999 ranges for
-    /// libraries, frameworks and applications. 1004 is reserved; 1005, 1006 and 1015 are only ever reported locally, never
-    /// sent; the rest below 3000 is unassigned or was registered after RFC 6455 (1012–1014), so a peer cannot rely on them.
+    /// libraries, frameworks and applications, plus 1012–1014 (Service Restart, Try Again Later, Bad Gateway), registered
+    /// with IANA after RFC 6455 and sent by browsers and proxies. 1004 is reserved; 1005, 1006 and 1015 are only ever
+    /// reported locally, never sent; the rest below 3000 is unassigned.
     /// </summary>
-    public static bool IsValid(int code) => code is >= 1000 and <= 1003 or >= 1007 and <= 1011 or >= 3000 and <= 4999;
+    public static bool IsValid(int code) => code is >= 1000 and <= 1003 or >= 1007 and <= 1014 or >= 3000 and <= 4999;
 }

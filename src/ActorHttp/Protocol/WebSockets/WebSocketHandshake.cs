@@ -89,7 +89,8 @@ public static class WebSocketHandshake
             return new WebSocketHandshakeResult.Rejected(
                 HttpResponse.Error(StatusCodes.UpgradeRequired, "unsupported Sec-WebSocket-Version") with
                 {
-                    Headers = [new HttpHeader("Sec-WebSocket-Version", SupportedVersion)],
+                    // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+                    Headers = [new HttpHeader("Upgrade", "websocket"), new HttpHeader("Sec-WebSocket-Version", SupportedVersion)],
                 },
                 "unsupported Sec-WebSocket-Version");
 
