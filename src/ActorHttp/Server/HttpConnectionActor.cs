@@ -274,7 +274,7 @@ internal sealed class HttpConnectionActor : UntypedActor
         var sequence = _exchanges.Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive,
             decision.Response, Now, _timeouts.ResponseTimeout);
         ref var exchange = ref _exchanges.Newest;
-        exchange.Request = request;
+        exchange.Request = decision.Request is { WebSocket: not null } upgrade ? upgrade : request; // the 101 is rendered from its handshake
         exchange.Route = decision.Route;
         if (request.BodyStreamed) _upload.Start(sequence, keepAlive);
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
