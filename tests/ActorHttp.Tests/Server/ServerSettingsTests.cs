@@ -54,6 +54,24 @@ public sealed class ServerSettingsTests
         Assert.Equal(ServerSettings.Create(ConfigurationFactory.Empty).Parsing, ParserSettings.Default);
     }
 
+    [Theory]
+    [InlineData("keep-alive-interval = 60s, idle-timeout = 30s", "idle-timeout (00:00:30) must be longer than keep-alive-interval")]
+    [InlineData("max-message-size = lots", "actor-http.server.websocket.max-message-size")]
+    [InlineData("close-timeout = off", "actor-http.server.websocket.close-timeout")]
+    public void A_bad_websocket_setting_is_named(string hocon, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => ServerSettings.Create(ConfigurationFactory.ParseString($"actor-http.server.websocket {{ {hocon} }}")));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void WebSocket_timers_can_be_off()
+    {
+        var settings = ServerSettings.Create(ConfigurationFactory.ParseString("actor-http.server.websocket { keep-alive-interval = off, idle-timeout = off }"));
+        Assert.Null(settings.WebSocket.KeepAliveInterval);
+        Assert.Null(settings.WebSocket.IdleTimeout);
+    }
+
     [Fact]
     public void Defaults_are_changed_with_with()
     {
@@ -83,7 +101,7 @@ public sealed class ServerSettingsTests
         for (var i = 0; ; i++)
         {
             var name = string.Concat(segments[i].Split('-').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
-            var property = owner.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance)
+            var property = owner.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) // websocket → WebSocket
                            ?? throw new Xunit.Sdk.XunitException($"reference.conf has actor-http.server.{key}, but {owner.GetType().Name} has no property {name}");
             if (i == segments.Length - 1) return (owner, property);
             owner = property.GetValue(owner)!;
@@ -98,6 +116,7 @@ public sealed class ServerSettingsTests
         _ when type == typeof(int) => checked((int)Reference.GetByteSize(key)!.Value), // counts, and sizes such as 8k
         _ when type == typeof(long) => Reference.GetByteSize(key)!.Value,
         _ when type == typeof(TimeSpan) => Reference.GetTimeSpan(key),
+        _ when type == typeof(TimeSpan?) => Reference.GetString(key) is "off" ? null! : Reference.GetTimeSpan(key),
         _ when type == typeof(IReadOnlyList<IPNetwork>) => Reference.GetStringList(key).Select(ForwardedHeadersSettings.Parse).ToList(),
         _ => throw new Xunit.Sdk.XunitException($"actor-http.server.{key}: no comparison for {type.Name} yet; add one here"),
     };
