@@ -273,6 +273,88 @@ public sealed class WebSocketTests
         await terminating.WaitAsync(Timeout);
     }
 
+    [Fact]
+    public async Task An_independent_client_Python_websockets_gets_its_echo_pong_and_close()
+    {
+        var (server, _) = await StartAsync();
+        await using var _s = server;
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; // Debian's, where python3-websockets lives
+        using var client = ChildProcess.Start(python, [Path.Combine(RepoPaths.Root, "tests", "clients", "websocket_client.py"), $"ws://127.0.0.1:{server.Port}/ws/echo"]);
+        var code = await client.WaitForExitAsync(Timeout);
+        Assert.True(code == 0, $"exit {code}\nstdout:\n{client.Stdout}\nstderr:\n{client.Stderr}");
+        Assert.Equal(["text ok", "binary ok", "ping ok", "close ok", "done"], client.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>Each rule of RFC 6455 a client can break, sent over a raw socket after a valid handshake.</summary>
+    public static TheoryData<string, byte[], int> BrokenFrames() => new()
+    {
+        { "unmasked", ClientFrames.Frame(ClientFrames.Text, "x"u8, masked: false), WebSocketCloseCodes.ProtocolError },
+        { "reserved bit", ClientFrames.Frame(ClientFrames.Text, "x"u8, rsv: 4), WebSocketCloseCodes.ProtocolError },
+        { "reserved opcode", ClientFrames.Frame(0x3, "x"u8), WebSocketCloseCodes.ProtocolError },
+        { "reserved control opcode", ClientFrames.Frame(0xB, "x"u8), WebSocketCloseCodes.ProtocolError },
+        { "control over 125 bytes", ClientFrames.Frame(ClientFrames.Ping, new byte[126]), WebSocketCloseCodes.ProtocolError },
+        { "fragmented control", ClientFrames.Frame(ClientFrames.Ping, "x"u8, fin: false), WebSocketCloseCodes.ProtocolError },
+        { "continuation without a message", ClientFrames.Frame(ClientFrames.Continuation, "x"u8), WebSocketCloseCodes.ProtocolError },
+        { "new message inside a fragmented one", ClientFrames.Concat(ClientFrames.TextFrame("a", fin: false), ClientFrames.TextFrame("b")), WebSocketCloseCodes.ProtocolError },
+        { "close with a 1-byte payload", ClientFrames.Frame(ClientFrames.Close, [3]), WebSocketCloseCodes.ProtocolError },
+        { "close with code 1005", ClientFrames.CloseFrame(1005), WebSocketCloseCodes.ProtocolError },
+        { "invalid UTF-8", ClientFrames.Frame(ClientFrames.Text, [0xC3, 0x28]), WebSocketCloseCodes.InvalidPayloadData },
+        { "UTF-8 broken across fragments", ClientFrames.Concat(ClientFrames.Frame(ClientFrames.Text, [0xE2, 0x82], fin: false), ClientFrames.Frame(ClientFrames.Continuation, [0x28])), WebSocketCloseCodes.InvalidPayloadData },
+        { "close reason not UTF-8", ClientFrames.Frame(ClientFrames.Close, [0x03, 0xE8, 0xFF]), WebSocketCloseCodes.InvalidPayloadData },
+        { "message over max-message-size", ClientFrames.Frame(ClientFrames.Binary, [], rawLength: 2 * 1024 * 1024), WebSocketCloseCodes.MessageTooBig },
+        { "normal close", ClientFrames.CloseFrame(1000, "bye"), WebSocketCloseCodes.NormalClosure },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenFrames))]
+    public async Task Every_close_code_a_client_can_provoke_is_sent_before_the_server_closes(string what, byte[] frames, int expected)
+    {
+        var (server, _) = await StartAsync();
+        await using var _s = server;
+        using var raw = await OpenRawSocketAsync(server, "/ws/echo");
+        await raw.SendAsync(frames);
+        var close = await ReadFrameAsync(raw);
+        Assert.True(close.Opcode == ClientFrames.Close, $"{what}: expected a Close frame, got opcode {close.Opcode}");
+        Assert.Equal(expected, BinaryPrimitives.ReadUInt16BigEndian(close.Payload));
+        Assert.True(await raw.WaitForServerCloseAsync(), $"{what}: the server did not close the connection");
+    }
+
+    [Fact]
+    public async Task Fuzzed_frame_streams_never_stop_the_server_nor_disturb_another_socket()
+    {
+        var (server, _) = await StartAsync(s => s with { WebSocket = s.WebSocket with { MaxMessageSize = 64 * 1024 } });
+        await using var _s = server;
+        using var healthy = await ConnectAsync(server, "/ws/echo");
+        var random = new Random(20261203);
+        for (var round = 0; round < 40; round++)
+        {
+            using var raw = await OpenRawSocketAsync(server, "/ws/echo");
+            // Valid frames with random bytes flipped, or plain noise: whatever it is, the server answers or closes.
+            var bytes = round % 2 == 0
+                ? ClientFrames.Concat(ClientFrames.TextFrame("ok"), ClientFrames.BinaryFrame(new byte[random.Next(0, 300)]), ClientFrames.PingFrame())
+                : new byte[random.Next(1, 400)];
+            if (round % 2 == 0) for (var flips = 0; flips < 3; flips++) bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+            else random.NextBytes(bytes);
+            await raw.SendAsync(bytes);
+            raw.ShutdownSend();
+            await raw.DrainForAsync(TimeSpan.FromSeconds(5)); // bounded: the server closes, or the window ends
+
+            await SendTextAsync(healthy, $"still here {round}");
+            Assert.Equal($"still here {round}", await ReceiveTextAsync(healthy));
+        }
+        using var http = new HttpClient { Timeout = Timeout };
+        using var plain = await http.GetAsync($"http://127.0.0.1:{server.Port}/plaintext");
+        Assert.Equal(System.Net.HttpStatusCode.OK, plain.StatusCode);
+    }
+
+    private static async Task<RawHttpConnection> OpenRawSocketAsync(TestServer server, string path)
+    {
+        var raw = await RawHttpConnection.OpenAsync(server.Port);
+        var response = await raw.RoundTripAsync(UpgradeRequest(path));
+        Assert.Equal(101, response.Status);
+        return raw;
+    }
+
     private static string UpgradeRequest(string path, string key = "dGhlIHNhbXBsZSBub25jZQ==", string version = "Sec-WebSocket-Version: 13\r\n") =>
         $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n{version}\r\n";
 
