@@ -2,7 +2,8 @@
 # Idempotently ensure the command-line tools used by the tests and benchmarks
 # are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd),
 # slowhttptest (the slowloris abuse test), python3 (the benchmark report's unit
-# tests and the 10,000-connection client); with --bench also nginx
+# tests and the 10,000-connection client), Python's websockets library (an
+# independent WebSocket client for the WebSocket tests); with --bench also nginx
 # (tests/Benchmarks/run-bench.sh).
 # Only touches apt when something is missing; silent when nothing is.
 # Debian/Ubuntu only.
@@ -36,6 +37,16 @@ missing=()
 for cmd in "${tools[@]}"; do
   if ! have "$cmd"; then
     missing+=("${PKG[$cmd]}")
+  fi
+done
+
+# Python modules -> Debian package. Checked with Debian's own interpreter (/usr/bin/python3), which is the one the
+# package installs for and the one the tests run (a pyenv or venv python3 earlier on PATH would not see it).
+declare -A MODULE_PKG=([websockets]=python3-websockets)
+have_module() { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
+for module in "${!MODULE_PKG[@]}"; do
+  if ! have_module "$module"; then
+    missing+=("${MODULE_PKG[$module]}")
   fi
 done
 
@@ -79,6 +90,9 @@ fi
 still=()
 for cmd in "${tools[@]}"; do
   have "$cmd" || still+=("$cmd")
+done
+for module in "${!MODULE_PKG[@]}"; do
+  have_module "$module" || still+=("python3 module $module")
 done
 if [ "${#still[@]}" -ne 0 ]; then
   echo "install-tools: ERROR: still missing after install: ${still[*]}" >&2

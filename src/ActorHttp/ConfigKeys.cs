@@ -37,6 +37,14 @@ internal readonly struct ConfigKeys(Config section, string prefix)
             : throw new ConfigurationException($"{prefix}.{key} must be a positive duration such as 5s (was {value})");
     }
 
+    /// <summary>A positive duration, or null for <c>off</c> (also <c>infinite</c>, <c>none</c>): the feature is disabled.</summary>
+    public TimeSpan? DurationOrOff(string key)
+    {
+        if (Read(key, (k, x) => x.GetString(k)) is { } raw && raw.Trim().ToLowerInvariant() is "off" or "infinite" or "none" or "false")
+            return null;
+        return Duration(key);
+    }
+
     public long Size(string key, long min, long max)
     {
         var value = Read(key, (k, x) => x.GetByteSize(k) ?? throw new FormatException("not a size"));

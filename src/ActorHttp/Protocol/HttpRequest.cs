@@ -62,6 +62,13 @@ public sealed record HttpRequest
     /// </summary>
     public string? LastEventId => Headers["Last-Event-ID"];
 
+    /// <summary>
+    /// Set on a request to a WebSocket route whose opening handshake is valid: the subprotocols and extensions the
+    /// client offers. The handler answers <c>WebSocketAccept</c> (ActorHttp.Server.WebSockets) to open the socket, or
+    /// any response to refuse it. Null otherwise (then the request is plain HTTP, also on a WebSocket route).
+    /// </summary>
+    public WebSockets.WebSocketHandshakeResult.Accepted? WebSocket { get; init; }
+
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyAsString() => Body.IsEmpty ? "" : Encoding.UTF8.GetString(Body.ToReadOnlySpan());
 

@@ -4,6 +4,7 @@ namespace ActorHttp.Protocol;
 public static class StatusCodes
 {
     public const int Continue = 100;
+    public const int SwitchingProtocols = 101;
     public const int Ok = 200;
     public const int NoContent = 204;
     public const int PartialContent = 206;
@@ -17,6 +18,7 @@ public static class StatusCodes
     public const int UriTooLong = 414;
     public const int RangeNotSatisfiable = 416;
     public const int ExpectationFailed = 417;
+    public const int UpgradeRequired = 426;
     public const int RequestHeaderFieldsTooLarge = 431;
     public const int InternalServerError = 500;
     public const int NotImplemented = 501;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using ActorHttp.Handlers;
 using ActorHttp.Handlers.StaticFiles;
+using ActorHttp.Handlers.WebSockets;
 using ActorHttp.Protocol;
 
 namespace ActorHttp.Routing;
@@ -63,7 +64,7 @@ public static class RouteConfig
         var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
         IList<string> methods = route.HasPath("methods") ? route.GetStringList("methods")
             : route.HasPath("method") ? [route.GetString("method")] : [HttpMethods.Get];
-        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, health, readiness, metrics, sleep, static, actor-census or a type name)");
+        var handler = route.GetString("handler") ?? throw new ConfigurationException($"{key}.handler is missing (text, echo, websocket-echo, health, readiness, metrics, sleep, static, actor-census or a type name)");
         var props = extraHandlers != null && extraHandlers.TryGetValue(handler, out var factory) ? factory(route, key) : handler switch
         {
             "text" => TextHandler.Props(
@@ -72,6 +73,7 @@ public static class RouteConfig
                 route.GetInt("status", 200) is var status and >= 200 and <= 599
                     ? status : throw new ConfigurationException($"{key}.status must be a final status, 200 to 599")),
             "echo" => EchoHandler.Props(),
+            "websocket-echo" => WebSocketEchoHandler.Props(),
             "health" => HealthHandler.Props(),
             "readiness" => ReadinessHandler.Props(),
             "metrics" => MetricsHandler.Props(),
@@ -92,7 +94,7 @@ public static class RouteConfig
         };
         try
         {
-            return routes.Map(methods, path, props, name);
+            return routes.Add(methods, path, props, null, name, webSocket: route.GetBoolean("websocket", false));
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

@@ -14,9 +14,11 @@ namespace ActorHttp.Routing;
 public sealed class RouteTable : IRequestRouter
 {
     /// <summary>The handlers of one path: method → actor, and the Allow header listing them.</summary>
-    private sealed class PathHandlers(string template, Dictionary<string, IActorRef> byMethod, bool transparentHead)
+    private sealed class PathHandlers(string template, Dictionary<string, IActorRef> byMethod, bool transparentHead, bool webSocket)
     {
         public readonly string Template = template;
+        /// <summary>The GET handler accepts WebSocket upgrades.</summary>
+        public readonly bool WebSocket = webSocket;
         public readonly Dictionary<string, IActorRef> ByMethod = byMethod;
         public readonly string Allow = AllowHeader(byMethod.Keys, transparentHead);
     }
@@ -52,16 +54,17 @@ public sealed class RouteTable : IRequestRouter
     public RouteTable(IEnumerable<(RouteDefinition Route, IActorRef Handler)> routes, bool transparentHead = true)
     {
         _transparentHead = transparentHead;
-        var byTemplate = new Dictionary<string, (PathTemplate Template, Dictionary<string, IActorRef> Methods)>(StringComparer.Ordinal);
+        var byTemplate = new Dictionary<string, (PathTemplate Template, Dictionary<string, IActorRef> Methods, bool WebSocket)>(StringComparer.Ordinal);
         foreach (var (route, handler) in routes)
         {
             if (!byTemplate.TryGetValue(route.Template.Template, out var entry))
-                byTemplate[route.Template.Template] = entry = (route.Template, new Dictionary<string, IActorRef>(StringComparer.Ordinal));
+                entry = (route.Template, new Dictionary<string, IActorRef>(StringComparer.Ordinal), false);
             foreach (var method in route.Methods) entry.Methods[method] = handler;
+            byTemplate[route.Template.Template] = entry with { WebSocket = entry.WebSocket || route.WebSocket };
         }
-        foreach (var (template, methods) in byTemplate.Values)
+        foreach (var (template, methods, webSocket) in byTemplate.Values)
         {
-            var handlers = new PathHandlers(template.Template, methods, transparentHead);
+            var handlers = new PathHandlers(template.Template, methods, transparentHead, webSocket);
             if (template.IsLiteral) _literal[template.Template] = handlers;
             else _templates.Add((template, handlers));
         }
@@ -90,7 +93,8 @@ public sealed class RouteTable : IRequestRouter
 
         var method = request.Method;
         if (handlers.ByMethod.TryGetValue(method, out var handler))
-            return Dispatch(handler, values == null ? request : request with { RouteValues = values }, handlers.Template);
+            return Dispatch(handler, values == null ? request : request with { RouteValues = values }, handlers.Template,
+                handlers.WebSocket && ReferenceEquals(method, HttpMethods.Get));
         if (_transparentHead && ReferenceEquals(method, HttpMethods.Head) && handlers.ByMethod.TryGetValue(HttpMethods.Get, out handler))
             return Dispatch(handler, request with { Method = HttpMethods.Get, RouteValues = values ?? request.RouteValues }, handlers.Template);
         if (ReferenceEquals(method, HttpMethods.Options))
@@ -103,9 +107,9 @@ public sealed class RouteTable : IRequestRouter
     // IsTerminated is marked obsolete in favour of Watch, but a watch per handler per connection would cost system
     // messages on every accept; this local flag read is exact for the local handler actors routes hold.
 #pragma warning disable CS0618
-    private static RouteDecision Dispatch(IActorRef handler, HttpRequest request, string route) =>
+    private static RouteDecision Dispatch(IActorRef handler, HttpRequest request, string route, bool webSocket = false) =>
         handler is IInternalActorRef { IsTerminated: true }
             ? RouteDecision.Respond(HandlerGone, route)
-            : RouteDecision.Dispatch(handler, request, route);
+            : RouteDecision.Dispatch(handler, request, route, webSocket);
 #pragma warning restore CS0618
 }

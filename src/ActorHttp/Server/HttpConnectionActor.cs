@@ -6,7 +6,9 @@ using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.Parsing;
 using ActorHttp.Protocol.Rendering;
+using ActorHttp.Protocol.WebSockets;
 using ActorHttp.Server.Connection;
+using ActorHttp.Server.WebSockets;
 
 namespace ActorHttp.Server;
 
@@ -15,7 +17,8 @@ namespace ActorHttp.Server;
 /// by plain parts: <see cref="RequestReader"/> parses requests, <see cref="ExchangeQueue"/>
 /// keeps them in order until answered, <see cref="ResponseWriter"/> batches the answers into one write at a time,
 /// <see cref="ResponseStreamState"/> and <see cref="RequestBodyPump"/> pace streamed bodies, and
-/// <see cref="ConnectionTimeouts"/> holds every deadline.
+/// <see cref="ConnectionTimeouts"/> holds every deadline. A request upgraded to a WebSocket hands the connection to a
+/// <see cref="WebSocketSession"/> (behaviour <see cref="WebSocketOpen"/>): from then on this actor is the socket.
 /// <para>
 /// States (<see cref="ConnectionPhase"/>): <c>Open</c> → <c>Answering</c> (no more requests parsed) → <c>LastWrite</c>
 /// → <c>Closing</c> (behaviour <see cref="Closing"/>: FIN sent, draining the peer's bytes until it closes or the linger
@@ -51,6 +54,11 @@ internal sealed class HttpConnectionActor : UntypedActor
     private CloseReason _closeReason;
     private Drain _drain;
     private bool _peerClosed, _readingSuspended, _processing, _transportClosed;
+
+    /// <summary>An upgrade request is with its handler: what arrives meanwhile is kept for the WebSocket.</summary>
+    private bool _upgrading;
+    private WebSocketSession? _webSocket;
+    private bool _webSocketEnding;
 
     public HttpConnectionActor(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
         HttpResponseRenderer renderer, ListenerTelemetry listener, bool rejectOverCapacity)
@@ -93,6 +101,7 @@ internal sealed class HttpConnectionActor : UntypedActor
     {
         _timeouts.Dispose();
         if (!_transportClosed) _tcp.Tell(Tcp.Abort.Instance);
+        _webSocket?.OnConnectionLost("the connection closed");
         AbandonQueued();
         _exchanges.CancelStreams();
         if (_upload.Streaming) _upload.Fail(StatusCodes.BadRequest, "the connection closed");
@@ -110,7 +119,11 @@ internal sealed class HttpConnectionActor : UntypedActor
         switch (message)
         {
             case Tcp.Received received:
-                if (_phase >= ConnectionPhase.Answering || received.Data.IsEmpty) return; // the rest is drained unread
+                if (_phase >= ConnectionPhase.Answering || received.Data.IsEmpty)
+                {
+                    if (_upgrading) _reader.Append(received.Data); // reading is suspended: at most what was on its way
+                    return; // otherwise the rest is drained unread
+                }
                 _timeouts.LastActivityAt = Now;
                 HttpMetrics.BytesReceived.Add(received.Data.Count);
                 _reader.Append(received.Data);
@@ -258,11 +271,12 @@ internal sealed class HttpConnectionActor : UntypedActor
             decision = RouteDecision.Respond(HttpResponse.Error(StatusCodes.InternalServerError));
         }
         if (_drain == Drain.PastDeadline) decision = RouteDecision.Respond(ShuttingDown);
+        if (decision is { WebSocket: true, Handler: not null }) decision = CheckUpgrade(decision);
 
         var sequence = _exchanges.Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive,
             decision.Response, Now, _timeouts.ResponseTimeout);
         ref var exchange = ref _exchanges.Newest;
-        exchange.Request = request;
+        exchange.Request = decision.Request is { WebSocket: not null } upgrade ? upgrade : request; // the 101 is rendered from its handshake
         exchange.Route = decision.Route;
         if (request.BodyStreamed) _upload.Start(sequence, keepAlive);
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
@@ -270,6 +284,28 @@ internal sealed class HttpConnectionActor : UntypedActor
         if (decision.Handler is null) return;
         var forHandler = traceContext == default ? decision.Request : decision.Request! with { TraceContext = traceContext };
         decision.Handler.Tell(forHandler, new ResponseSlot(Self, _provider, sequence));
+    }
+
+    /// <summary>
+    /// A request to a WebSocket route: a bad handshake is answered here (400, or 426 for the version); a valid one goes to
+    /// the handler with its handshake, and nothing more is parsed: what follows the request is the WebSocket's (or, if
+    /// the handler refuses, the connection closes after its answer).
+    /// </summary>
+    private RouteDecision CheckUpgrade(RouteDecision decision)
+    {
+        switch (WebSocketHandshake.Evaluate(decision.Request!))
+        {
+            case WebSocketHandshakeResult.Rejected rejected:
+                if (_settings.LogRequests) _log.Debug("refused WebSocket handshake: {0}", rejected.Reason);
+                return RouteDecision.Respond(rejected.Response, decision.Route);
+            case WebSocketHandshakeResult.Accepted handshake:
+                StopParsing(CloseReason.Upgrade);
+                _upgrading = true;
+                SetReading(suspended: true);
+                return decision with { Request = decision.Request! with { WebSocket = handshake } };
+            default:
+                return decision; // no Upgrade: plain HTTP
+        }
     }
 
     private void OnReply(long sequence, object message)
@@ -323,6 +359,11 @@ internal sealed class HttpConnectionActor : UntypedActor
                     _exchanges.Dequeue();
                     CloseAfterWrite(CloseReason.Requested);
                     break;
+                case RenderOutcome.Upgraded:
+                    var upgraded = _exchanges.Front;
+                    _exchanges.Dequeue();
+                    OpenWebSocket(upgraded.Upgrade!, upgraded.Request!);
+                    return;
                 case RenderOutcome.Broken:
                     var broken = _exchanges.Front.Stream!;
                     if (!TruncateStream(broken.Problem!, broken.Framing)) return;
@@ -463,15 +504,22 @@ internal sealed class HttpConnectionActor : UntypedActor
                 case TimeoutReason.Linger:
                     Context.Stop(Self); // PostStop aborts
                     return;
+                case TimeoutReason.Session:
+                    ApplyWebSocket(_webSocket!.OnDeadline(now));
+                    return;
             }
         }
         if (_phase == ConnectionPhase.Closing) ScheduleTimeoutCheck();
+        else if (_webSocket != null) ApplyWebSocket(SessionStep.Continue);
         else Flush(); // renders what was answered, and reschedules
     }
 
     /// <summary>The state the deadlines depend on, from the parts.</summary>
     private TimeoutInputs TimeoutState()
     {
+        if (_webSocket != null)
+            return new TimeoutInputs(_phase == ConnectionPhase.Closing, _writer.AwaitingAck, _writer.WriteStartedAt, long.MaxValue,
+                long.MaxValue, ReadingPhase.None, 0, Idle: false, SessionDeadline: _webSocket.NextDeadline);
         var front = _exchanges.Count > 0 ? _exchanges.Front.Stream : null;
         // An event stream's producer owes nothing: quiet is its normal state (only the send timeout guards its writes).
         var streamStalled = front is { HeadRendered: true, Producer: not null, HasQueued: false, IsEventStream: false } && !_writer.HasAcksOwed;
@@ -532,6 +580,109 @@ internal sealed class HttpConnectionActor : UntypedActor
                 break;
             // Received bytes, drain requests: nothing more to do with them.
         }
+    }
+
+    // ------------------------------------------------------------------ WebSocket
+
+    /// <summary>
+    /// The 101 is rendered: the connection becomes the socket. The handler hears of it before any message (both are told
+    /// from here, in order); bytes the client sent after its handshake are the WebSocket's first.
+    /// </summary>
+    private void OpenWebSocket(WebSocketAccept accept, HttpRequest request)
+    {
+        var handler = accept.Handler!;
+        _upgrading = false;
+        _webSocket = new WebSocketSession(_settings.WebSocket, Self, handler, _writer, Now);
+        Context.Watch(handler);
+        handler.Tell(new WebSocketOpened(Self, request, accept.Subprotocol), Self);
+        Become(WebSocketOpen);
+        var rest = _reader.TakeRest();
+        var step = rest.Length > 0 ? _webSocket.OnReceived(rest, Now) : SessionStep.Continue;
+        SetReading(suspended: false);
+        ApplyWebSocket(step);
+    }
+
+    private void WebSocketOpen(object message)
+    {
+        var session = _webSocket!;
+        switch (message)
+        {
+            case Tcp.Received received:
+                if (received.Data.IsEmpty) return;
+                _timeouts.LastActivityAt = Now;
+                HttpMetrics.BytesReceived.Add(received.Data.Count);
+                ApplyWebSocket(session.OnReceived(received.Data.ToReadOnlySpan(), Now));
+                break;
+            case WebSocketSend send:
+                ApplyWebSocket(session.Send(send, Sender));
+                break;
+            case WebSocketClose close:
+                ApplyWebSocket(session.Close(close.Code, close.Reason, Now));
+                break;
+            case WriteAck:
+                _writer.OnAck();
+                _timeouts.LastActivityAt = Now;
+                ApplyWebSocket(SessionStep.Continue);
+                break;
+            case CheckTimeouts:
+                OnCheckTimeouts();
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(session.Handler):
+                ApplyWebSocket(session.Close(WebSocketCloseCodes.GoingAway, "handler stopped", Now));
+                break;
+            case DrainConnection or ShutdownDeadlinePassed:
+                ApplyWebSocket(session.Close(WebSocketCloseCodes.GoingAway, "server shutting down", Now));
+                break;
+            case Tcp.PeerClosed:
+                _peerClosed = true; // no Close frame: the client went away
+                session.OnConnectionLost("the client closed the connection");
+                ApplyWebSocket(SessionStep.Close);
+                break;
+            case Tcp.ConnectionClosed:
+                _transportClosed = true;
+                Context.Stop(Self);
+                break;
+            case Tcp.CommandFailed failed:
+                _log.Warning("transport command failed: {0}; aborting connection", failed.Cmd);
+                Abort(CloseReason.TransportError);
+                break;
+            case ResponseSlot slot:
+                OnLateReply(slot.Sequence, slot.FirstMessage);
+                break;
+            case HandlerReply reply:
+                OnLateReply(reply.Sequence, reply.Message);
+                break;
+            case WriteDeferred or RejectOverCapacity:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>Carries out what the session decided: write what it rendered (one write at a time), close, or abort.</summary>
+    private void ApplyWebSocket(SessionStep step)
+    {
+        if (step == SessionStep.Abort)
+        {
+            Abort(CloseReason.WebSocketClosed);
+            return;
+        }
+        if (step == SessionStep.Close) _webSocketEnding = true;
+        if (!_writer.AwaitingAck && !_writer.Pending.IsEmpty)
+        {
+            var now = Now;
+            _tcp.Tell(Tcp.Write.Create(_writer.TakeWrite(now, out _), WriteAck.Instance));
+            HttpMetrics.BytesSent.Add(_writer.LastWriteLength);
+            _timeouts.LastActivityAt = now;
+        }
+        else if (_webSocketEnding && _writer.IsIdle)
+        {
+            _closeReason = CloseReason.WebSocketClosed;
+            BeginClosing();
+            return;
+        }
+        ScheduleTimeoutCheck();
     }
 
     /// <summary>A reply while closing: a Read learns the body's settled outcome, a stream is told to stop.</summary>

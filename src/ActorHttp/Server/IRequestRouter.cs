@@ -17,11 +17,13 @@ public interface IRequestRouter
 /// <summary>
 /// The outcome of routing: send <see cref="Request"/> to <see cref="Handler"/>, or answer <see cref="Response"/>.
 /// <see cref="Route"/> names the matched route for metrics and logs (a template, so its values stay few).
+/// <see cref="WebSocket"/>: the route accepts WebSocket upgrades, so the connection checks the request's handshake.
 /// </summary>
-public readonly record struct RouteDecision(IActorRef? Handler, HttpRequest? Request, HttpResponse? Response, string? Route = null)
+public readonly record struct RouteDecision(IActorRef? Handler, HttpRequest? Request, HttpResponse? Response, string? Route = null, bool WebSocket = false)
 {
     /// <summary>Deliver <paramref name="request"/> (possibly enriched, e.g. with route values) to <paramref name="handler"/>.</summary>
-    public static RouteDecision Dispatch(IActorRef handler, HttpRequest request, string? route = null) => new(handler, request, null, route);
+    public static RouteDecision Dispatch(IActorRef handler, HttpRequest request, string? route = null, bool webSocket = false) =>
+        new(handler, request, null, route, webSocket);
 
     /// <summary>Answer without involving a handler.</summary>
     public static RouteDecision Respond(HttpResponse response, string? route = null) => new(null, null, response, route);

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using ActorHttp.Protocol.Parsing;
+using ActorHttp.Server.WebSockets;
 
 namespace ActorHttp.Server;
 
@@ -84,6 +85,9 @@ public sealed record ServerSettings
     /// <summary><c>parsing</c>: the request parser's limits.</summary>
     public required ParserSettings Parsing { get; init; }
 
+    /// <summary>Limits and timers of WebSocket connections (<c>websocket</c>).</summary>
+    public required WebSocketSettings WebSocket { get; init; }
+
     /// <summary><c>forwarded-headers</c>: whether, and from which proxies, X-Forwarded-For is believed.</summary>
     public required ForwardedHeadersSettings ForwardedHeaders { get; init; }
 
@@ -141,6 +145,7 @@ public sealed record ServerSettings
             AccessLog = c.Bool("access-log"),
             Parsing = ParserSettings.FromConfig(c.Section("parsing")),
             EventStream = EventStreamSettings.FromConfig(c.Section("event-stream")),
+            WebSocket = WebSocketSettings.FromConfig(c.Section("websocket")),
             ForwardedHeaders = new ForwardedHeadersSettings(
                 forwarded.Bool("enabled"),
                 forwarded.Read("trusted-proxies", (k, x) => x.GetStringList(k).Select(ForwardedHeadersSettings.Parse).ToArray())),

@@ -93,6 +93,18 @@ public sealed class HostProcessTests : IDisposable
             Assert.Equal("ping", await echo.Content.ReadAsStringAsync());
         }
 
+        // The WebSocket echo of hocon/standalone.conf.
+        using (var socket = new System.Net.WebSockets.ClientWebSocket())
+        {
+            using var cts = new CancellationTokenSource(StartTimeout);
+            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/echo"), cts.Token);
+            await socket.SendAsync("ws ping"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, cts.Token);
+            var buffer = new byte[64];
+            var received = await socket.ReceiveAsync(buffer, cts.Token);
+            Assert.Equal("ws ping", System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count));
+            await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", cts.Token);
+        }
+
         node.Signal("TERM");
         var code = await node.WaitForExitAsync(ExitTimeout);
         Assert.True(code == 0, $"exit code {code}\nstdout:\n{node.Stdout}\nstderr:\n{node.Stderr}");

@@ -208,6 +208,16 @@ public sealed class RawHttpConnection : IDisposable
         return Buffered;
     }
 
+    /// <summary>The next <paramref name="count"/> bytes (after what earlier reads consumed), e.g. a WebSocket frame's.</summary>
+    public async Task<byte[]> ReadExactlyAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (Buffered < count)
+            if (!await FillAsync(cts.Token))
+                throw new EndOfStreamException($"connection closed after {Buffered} of {count} bytes");
+        return Take(count);
+    }
+
     /// <summary>Half-closes the sending side (FIN), as a client that has nothing more to send.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 

@@ -169,8 +169,9 @@ public sealed class RouteConfigTests
         var roots = ConfigurationFactory.ParseString($"actor-http.routes.index.root = \"{Site("")}\"\nactor-http.routes.assets.root = \"{Site("assets")}\"");
         var config = roots.WithFallback(standalone);
         var routes = RouteConfig.Load(config, ActorHttp.Cluster.ClusterRouteHandlers.Create(config)); // counters are sharded
-        Assert.Equal(["index", "assets", "plaintext", "echo", "health", "health-live", "health-ready", "counters", "counter-events", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        Assert.Equal(["index", "assets", "plaintext", "echo", "ws-echo", "health", "health-live", "health-ready", "counters", "counter-events", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
+        Assert.True(routes.Definitions.Single(d => d.Name == "ws-echo").WebSocket);
     }
 
     [Theory]
@@ -181,10 +182,40 @@ public sealed class RouteConfigTests
     [InlineData("actor-http.routes.r { path = \"/x\", handler = \"No.Such.Type, Nowhere\" }", "not found")]
     [InlineData("actor-http.routes.r { path = \"/x\", handler = \"System.String\" }", "is not a concrete actor type")]
     [InlineData("actor-http.routes.r { path = \"/x\", method = \"G T\", handler = echo }", "not a valid method name")]
+    [InlineData("actor-http.routes.r { path = \"/x\", methods = [GET, POST], handler = websocket-echo, websocket = on }", "a WebSocket route serves GET only")]
+    [InlineData("actor-http.routes.r { path = \"/x\", handler = websocket-echo, websocket = sometimes }", "actor-http.routes.r")]
     public void Names_the_route_and_the_problem(string hocon, string expected)
     {
         var e = Assert.Throws<ConfigurationException>(() => Load(hocon));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_route_with_websocket_on_accepts_upgrades_and_says_so_to_the_connection()
+    {
+        var routes = Load("actor-http.routes.ws { path = \"/ws/{room}\", handler = websocket-echo, websocket = on }\n" +
+                          "actor-http.routes.plain { path = \"/plain\", handler = echo }");
+        var ws = routes.Definitions.Single(d => d.Name == "ws");
+        Assert.True(ws.WebSocket);
+        Assert.Equal([HttpMethods.Get], ws.Methods);
+        Assert.Equal(typeof(ActorHttp.Handlers.WebSockets.WebSocketEchoHandler), ws.HandlerProps!.Type);
+        Assert.False(routes.Definitions.Single(d => d.Name == "plain").WebSocket);
+
+        var probe = new ActorHttp.Tests.Server.Connection.RecordingActorRef("ws-handler");
+        var table = new RouteTable(routes.Definitions.Select(d => (d, (IActorRef)probe)));
+        var decision = table.Route(new HttpRequest { Method = "GET", Target = "/ws/lobby", Path = "/ws/lobby" });
+        Assert.True(decision.WebSocket);
+        Assert.Equal("lobby", decision.Request!.RouteValues["room"]);
+        Assert.False(table.Route(new HttpRequest { Method = "HEAD", Target = "/ws/lobby", Path = "/ws/lobby" }).WebSocket); // HEAD is never an upgrade
+        Assert.False(table.Route(new HttpRequest { Method = "GET", Target = "/plain", Path = "/plain" }).WebSocket);
+    }
+
+    [Fact]
+    public void Routes_WebSocket_in_code_is_a_GET_route_that_accepts_upgrades()
+    {
+        var route = new Routes().WebSocket("/ws", ActorHttp.Handlers.WebSockets.WebSocketEchoHandler.Props()).Definitions.Single();
+        Assert.True(route.WebSocket);
+        Assert.Equal([HttpMethods.Get], route.Methods);
     }
 
     [Fact]

@@ -83,6 +83,9 @@ public sealed partial class ConnectionActorTests : TestKit
         /// <summary>Every message the transport probe received, in order (Writes as their decoded text).</summary>
         public readonly List<object> TcpLog = [];
 
+        /// <summary>The bytes of the last Write seen (binary frames do not survive <see cref="TcpLog"/>'s text).</summary>
+        public byte[] LastWriteBytes { get; private set; } = [];
+
         /// <summary>A Write was seen and not acknowledged yet.</summary>
         public bool WriteOutstanding { get; private set; }
 
@@ -156,6 +159,7 @@ public sealed partial class ConnectionActorTests : TestKit
                 Assert.False(WriteOutstanding, "a second Tcp.Write was sent before the previous one was acknowledged");
                 Assert.Same(WriteAck.Instance, write.Ack);
                 WriteOutstanding = true;
+                LastWriteBytes = write.Data.ToArray();
                 var text = Decode(write);
                 TcpLog.Add(text);
                 return text;

@@ -75,6 +75,24 @@ public sealed class ServerSettingsTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData("keep-alive-interval = 60s, idle-timeout = 30s", "idle-timeout (00:00:30) must be longer than keep-alive-interval")]
+    [InlineData("max-message-size = lots", "actor-http.server.websocket.max-message-size")]
+    [InlineData("close-timeout = off", "actor-http.server.websocket.close-timeout")]
+    public void A_bad_websocket_setting_is_named(string hocon, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => ServerSettings.Create(ConfigurationFactory.ParseString($"actor-http.server.websocket {{ {hocon} }}")));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void WebSocket_timers_can_be_off()
+    {
+        var settings = ServerSettings.Create(ConfigurationFactory.ParseString("actor-http.server.websocket { keep-alive-interval = off, idle-timeout = off }"));
+        Assert.Null(settings.WebSocket.KeepAliveInterval);
+        Assert.Null(settings.WebSocket.IdleTimeout);
+    }
+
     [Fact]
     public void Defaults_are_changed_with_with()
     {
@@ -104,7 +122,7 @@ public sealed class ServerSettingsTests
         for (var i = 0; ; i++)
         {
             var name = string.Concat(segments[i].Split('-').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
-            var property = owner.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance)
+            var property = owner.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) // websocket → WebSocket
                            ?? throw new Xunit.Sdk.XunitException($"reference.conf has actor-http.server.{key}, but {owner.GetType().Name} has no property {name}");
             if (i == segments.Length - 1) return (owner, property);
             owner = property.GetValue(owner)!;

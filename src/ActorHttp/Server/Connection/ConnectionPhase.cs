@@ -40,4 +40,8 @@ internal enum CloseReason : byte
     SendTimeout,
     /// <summary>The transport reported an error or a failed command.</summary>
     TransportError,
+    /// <summary>A request was upgraded to a WebSocket (the connection stops speaking HTTP), or a refused upgrade was answered.</summary>
+    Upgrade,
+    /// <summary>The WebSocket closed (close handshake, protocol error, or the client never answered our Close frame).</summary>
+    WebSocketClosed,
 }

@@ -21,6 +21,8 @@ internal enum TimeoutReason : byte
     Idle,
     /// <summary>A closing connection's peer did not close within the linger timeout.</summary>
     Linger,
+    /// <summary>A WebSocket's own deadline (keep-alive ping, idle close, close handshake): see <c>WebSocketSession</c>.</summary>
+    Session,
 }
 
 /// <summary>What the connection is reading at the moment, for the request deadlines.</summary>
@@ -46,8 +48,10 @@ internal enum ReadingPhase : byte
 /// <param name="Reading">The request being read.</param>
 /// <param name="BodyAllowance">Extra ms a streamed body has earned (see <see cref="RequestBodyPump.Allowance"/>).</param>
 /// <param name="Idle">Nothing queued, nothing to write, no request begun: the idle timeout runs.</param>
+/// <param name="SessionDeadline">An upgraded connection's next WebSocket deadline, or MaxValue.</param>
 internal readonly record struct TimeoutInputs(
-    bool Closing, bool AwaitingAck, long WriteStartedAt, long StreamDeadline, long ReplyDeadline, ReadingPhase Reading, long BodyAllowance, bool Idle);
+    bool Closing, bool AwaitingAck, long WriteStartedAt, long StreamDeadline, long ReplyDeadline, ReadingPhase Reading, long BodyAllowance, bool Idle,
+    long SessionDeadline = long.MaxValue);
 
 /// <summary>
 /// Every deadline of one connection in one place: idle, request head, request body, handler response, stream chunk,
@@ -113,6 +117,7 @@ internal sealed class ConnectionTimeouts : IDisposable
         if (state.AwaitingAck && now >= state.WriteStartedAt + _send) return TimeoutReason.Send;
         if (now >= state.StreamDeadline) return TimeoutReason.Stream;
         if (now >= state.ReplyDeadline) return TimeoutReason.Response;
+        if (now >= state.SessionDeadline) return TimeoutReason.Session;
         switch (state.Reading)
         {
             case ReadingPhase.Head when now >= RequestStartedAt + _header:
@@ -127,7 +132,7 @@ internal sealed class ConnectionTimeouts : IDisposable
     public long NextDeadline(in TimeoutInputs state)
     {
         if (state.Closing) return _lingerFrom;
-        var next = Math.Min(state.StreamDeadline, state.ReplyDeadline);
+        var next = Math.Min(Math.Min(state.StreamDeadline, state.ReplyDeadline), state.SessionDeadline);
         if (state.AwaitingAck) next = Math.Min(next, state.WriteStartedAt + _send);
         next = state.Reading switch
         {

@@ -36,6 +36,9 @@ internal struct Exchange
     public bool CountedActive;
     public long ResponseBytes;
 
+    /// <summary>The handler accepted this exchange's WebSocket upgrade (with the actor that gets the socket's messages).</summary>
+    public WebSockets.WebSocketAccept? Upgrade;
+
     /// <summary>A streamed response's producer and body, from its head's arrival until it ends.</summary>
     public ResponseStreamState? Stream;
 

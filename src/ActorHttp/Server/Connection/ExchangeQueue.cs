@@ -82,10 +82,14 @@ internal sealed class ExchangeQueue
     /// <summary>Whether <paramref name="sequence"/> is the front exchange.</summary>
     public bool IsFront(long sequence) => Count > 0 && sequence == _headSequence;
 
+    /// <summary>The response of an accepted upgrade: a marker, the 101 head is rendered from the handshake.</summary>
+    private static readonly HttpResponse SwitchingProtocols = new() { Status = StatusCodes.SwitchingProtocols };
+
     /// <summary>
     /// Takes <paramref name="sender"/>'s reply to exchange <paramref name="sequence"/>: its response, a failure (500), or a
     /// chunk, End or failure of its streamed response. A stream's head or chunk that cannot be sent any more is answered
-    /// Cancelled. <paramref name="problem"/> says what went wrong in the handler, for the log.
+    /// Cancelled. A <see cref="WebSockets.WebSocketAccept"/> accepts the upgrade the request asked for.
+    /// <paramref name="problem"/> says what went wrong in the handler, for the log.
     /// </summary>
     public ReplyOutcome Accept(long sequence, object message, IActorRef sender, out string? problem)
     {
@@ -116,6 +120,16 @@ internal sealed class ExchangeQueue
             case HttpResponse response:
                 exchange.Response = response;
                 if (response.Streamed) exchange.Stream = new ResponseStreamState(sender, response.IsEventStream);
+                break;
+            case WebSockets.WebSocketAccept accept when exchange.Request?.WebSocket is { } handshake:
+                if (accept.Subprotocol != null && !handshake.Subprotocols.Contains(accept.Subprotocol, StringComparer.Ordinal))
+                {
+                    exchange.Response = HttpResponse.Error(StatusCodes.InternalServerError);
+                    problem = $"handler chose the subprotocol '{accept.Subprotocol}', which the client did not offer";
+                    break;
+                }
+                exchange.Upgrade = accept with { Handler = accept.Handler ?? sender };
+                exchange.Response = SwitchingProtocols;
                 break;
             case Status.Failure failure:
                 exchange.Response = HttpResponse.Error(StatusCodes.InternalServerError);

@@ -1,5 +1,6 @@
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.Rendering;
+using ActorHttp.Protocol.WebSockets;
 
 namespace ActorHttp.Server.Connection;
 
@@ -16,6 +17,8 @@ internal enum RenderOutcome : byte
     CompleteAndClose,
     /// <summary>A streamed response broke after its head (<see cref="ResponseStreamState.Problem"/>): it can only be truncated.</summary>
     Broken,
+    /// <summary>The 101 of an accepted WebSocket upgrade is rendered: the connection speaks WebSocket from here on.</summary>
+    Upgraded,
 }
 
 /// <summary>
@@ -38,6 +41,15 @@ internal sealed class ExchangeRenderer(
             return RenderOutcome.Complete;
         }
         if (exchange.Response is not { } response) return RenderOutcome.Unanswered;
+        if (exchange.Upgrade is { } upgrade)
+        {
+            var before = writer.Pending.Length;
+            WebSocketHandshake.RenderAccepted(exchange.Request!.WebSocket!, upgrade.Subprotocol, writer.Pending);
+            writer.ResponseRendered();
+            exchange.ResponseBytes += writer.Pending.Length - before;
+            telemetry.Finish(ref exchange, StatusCodes.SwitchingProtocols, now);
+            return RenderOutcome.Upgraded;
+        }
         var stream = exchange.Stream;
         if (stream is not { HeadRendered: true })
         {

@@ -68,6 +68,18 @@ internal sealed class RequestReader(ParserSettings settings, System.Net.EndPoint
         return status;
     }
 
+    /// <summary>
+    /// Hands over the bytes not parsed (those after an upgraded request's head belong to the new protocol) and forgets
+    /// them; a borrowed buffer is copied, since the transport reuses it.
+    /// </summary>
+    public byte[] TakeRest()
+    {
+        var rest = _bytes == null ? [] : _bytes.AsSpan(_start, _end - _start).ToArray();
+        _bytes = null;
+        _start = _end = 0;
+        return rest;
+    }
+
     /// <summary>Notes where reading stands before a batch of input is parsed (see <see cref="EndBatch"/>).</summary>
     public void BeginBatch() => _batchStart = (Parser.InProgress, Parser.ReadingBody, _requestsRead);
 

@@ -27,7 +27,7 @@ internal sealed class ResponseWriter
 
     private OutputBuffer _pending = new(), _inFlight = new();
     private int _pendingResponses, _inFlightResponses;
-    private readonly List<IActorRef> _acksOwed = new(1);
+    private readonly List<(IActorRef To, object Ack)> _acksOwed = new(1);
     private Deferral _deferral;
 
     /// <summary>Where responses are rendered; written out by the next <see cref="TakeWrite"/>.</summary>
@@ -48,14 +48,28 @@ internal sealed class ResponseWriter
     /// <summary>Nothing pending and nothing in flight.</summary>
     public bool IsIdle => !AwaitingAck && _pending.IsEmpty;
 
-    /// <summary>A stream's chunk went into the pending output: its producer gets an Ack once the chunk is with the socket.</summary>
+    /// <summary>A stream's chunk (or a WebSocket frame) went into the pending output: its producer gets an Ack once it is with the socket.</summary>
     public bool HasAcksOwed => _acksOwed.Count > 0;
+
+    /// <summary>Bytes pending and in flight: what the connection holds for the client.</summary>
+    public long BufferedBytes => _pending.Length + (AwaitingAck ? _inFlight.Length : 0);
 
     /// <summary>A whole response (or a streamed one's head) went into the pending output.</summary>
     public void ResponseRendered() => _pendingResponses++;
 
     /// <summary>A chunk of <paramref name="producer"/>'s went into the pending output.</summary>
-    public void OweAck(IActorRef producer) => _acksOwed.Add(producer);
+    public void OweAck(IActorRef producer) => _acksOwed.Add((producer, ResponseStream.Ack.Instance));
+
+    /// <summary>Something of <paramref name="producer"/>'s went into the pending output: it gets <paramref name="ack"/> once that is with the socket.</summary>
+    public void OweAck(IActorRef producer, object ack) => _acksOwed.Add((producer, ack));
+
+    /// <summary>Drops the pending output (whole frames a client too slow to read will never get) and the acks owed for it.</summary>
+    public void DiscardPending()
+    {
+        _pending.Release();
+        _pendingResponses = 0;
+        _acksOwed.Clear();
+    }
 
     /// <summary>
     /// Whether to write now. While the front exchange still waits for its reply (<paramref name="replyAwaited"/>), the
@@ -94,7 +108,7 @@ internal sealed class ResponseWriter
         AwaitingAck = true;
         WriteStartedAt = now;
         ackedProducers = _acksOwed.Count > 0;
-        foreach (var producer in _acksOwed) producer.Tell(ResponseStream.Ack.Instance);
+        foreach (var (producer, ack) in _acksOwed) producer.Tell(ack);
         _acksOwed.Clear();
         return _inFlight.ToByteString();
     }

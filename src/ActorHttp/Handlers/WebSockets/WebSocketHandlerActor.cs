@@ -1,0 +1,84 @@
+using Akka.Actor;
+using ActorHttp.Protocol;
+using ActorHttp.Protocol.WebSockets;
+using ActorHttp.Server.WebSockets;
+
+namespace ActorHttp.Handlers.WebSockets;
+
+/// <summary>
+/// Base class for the handler of a WebSocket route: one actor for all its sockets (keep per-socket state by the socket
+/// <see cref="IActorRef"/>, or accept with a per-socket actor as <see cref="WebSocketAccept.Handler"/>). Override
+/// <see cref="OnMessage"/>, and as needed <see cref="OnOpened"/>, <see cref="OnClosed"/>, <see cref="OnUpgrade"/>
+/// (to choose a subprotocol or refuse) and <see cref="OnPlainRequest"/>. Send with <c>socket.Tell(WebSocketSend.Text(…))</c>
+/// from here or from any actor holding the socket, on any node.
+/// </summary>
+public abstract class WebSocketHandlerActor : UntypedActor
+{
+    private static readonly HttpResponse UpgradeRequired = HttpResponse.Error(StatusCodes.UpgradeRequired, "this resource is a WebSocket") with
+    {
+        Headers = [new HttpHeader("Upgrade", "websocket"), new HttpHeader("Sec-WebSocket-Version", WebSocketHandshake.SupportedVersion)],
+    };
+
+    /// <summary>The subprotocols this handler speaks, most preferred first; the first the client offers is chosen.</summary>
+    protected virtual IReadOnlyList<string> Subprotocols => [];
+
+    protected sealed override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case HttpRequest { WebSocket: { } handshake } request:
+                OnUpgrade(request, handshake);
+                break;
+            case HttpRequest request:
+                OnPlainRequest(request);
+                break;
+            case WebSocketMessage received:
+                OnMessage(Sender, received);
+                break;
+            case WebSocketOpened opened:
+                OnOpened(opened);
+                break;
+            case WebSocketClosed closed:
+                OnClosed(closed);
+                break;
+            default:
+                OnOtherMessage(message);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A valid upgrade request: accept it (the default, with the first of <see cref="Subprotocols"/> the client offers)
+    /// by telling <c>Sender</c> a <see cref="WebSocketAccept"/>, or refuse it with a response (e.g. 403).
+    /// </summary>
+    protected virtual void OnUpgrade(HttpRequest request, WebSocketHandshakeResult.Accepted handshake)
+    {
+        var chosen = Subprotocols.FirstOrDefault(p => handshake.Subprotocols.Contains(p, StringComparer.Ordinal));
+        Sender.Tell(new WebSocketAccept(chosen), Self);
+    }
+
+    /// <summary>A request without an upgrade: 426 Upgrade Required by default (the resource speaks WebSocket only).</summary>
+    protected virtual void OnPlainRequest(HttpRequest request) => Sender.Tell(UpgradeRequired, Self);
+
+    /// <summary>A socket is open.</summary>
+    protected virtual void OnOpened(WebSocketOpened opened) { }
+
+    /// <summary>A whole message from the client of <paramref name="socket"/>.</summary>
+    protected abstract void OnMessage(IActorRef socket, WebSocketMessage message);
+
+    /// <summary>A socket closed (told once per socket).</summary>
+    protected virtual void OnClosed(WebSocketClosed closed) { }
+
+    /// <summary>Anything else; unhandled by default.</summary>
+    protected virtual void OnOtherMessage(object message) => Unhandled(message);
+}
+
+/// <summary>Echoes every text and binary message back to the socket it came from (route handler <c>websocket-echo</c>).</summary>
+public sealed class WebSocketEchoHandler : WebSocketHandlerActor
+{
+    /// <summary>Props of the handler.</summary>
+    public static Props Props() => Akka.Actor.Props.Create<WebSocketEchoHandler>();
+
+    /// <inheritdoc />
+    protected override void OnMessage(IActorRef socket, WebSocketMessage message) => socket.Tell(new WebSocketSend(message), Self);
+}
