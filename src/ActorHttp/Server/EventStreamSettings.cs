@@ -15,9 +15,6 @@ namespace ActorHttp.Server;
 public sealed record EventStreamSettings(TimeSpan? HeartbeatInterval, long MaxQueuedBytes)
 {
     internal static EventStreamSettings FromConfig(ConfigKeys section) => new(
-        HeartbeatInterval: section.Read("heartbeat-interval", (k, x) => x.GetString(k) is "off" or "false" ? null : (TimeSpan?)x.GetTimeSpan(k)) is { } interval
-            ? interval > TimeSpan.Zero ? interval : throw new Akka.Configuration.ConfigurationException(
-                $"actor-http.server.event-stream.heartbeat-interval must be a positive duration such as 15s, or off (was {interval})")
-            : null,
+        HeartbeatInterval: section.DurationOrOff("heartbeat-interval"),
         MaxQueuedBytes: section.Size("max-queued-bytes", 1024, int.MaxValue));
 }
