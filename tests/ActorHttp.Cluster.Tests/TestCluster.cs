@@ -169,7 +169,7 @@ public sealed class TestCluster : IAsyncDisposable
 /// <summary>The routes every test node serves.</summary>
 public static class TestRoutes
 {
-    /// <summary>Test routes: the demo counters (with their event streams) and the probe entity, with a short entity timeout.</summary>
+    /// <summary>Test routes: the demo counters (with their event streams and sockets) and the probe entity, with a short entity timeout.</summary>
     public static Routes Default() => With(counters: Counters(), probe: Probe());
 
     public static ShardedEntity Counters() => new("counters", CounterEntity.Props()) { EntityTimeout = TimeSpan.FromSeconds(5), NumberOfShards = 50 };
@@ -179,6 +179,7 @@ public static class TestRoutes
     public static Routes With(ShardedEntity counters, ShardedEntity probe) => new Routes()
         .MapSharded([HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete], "/counters/{id}", counters)
         .Get("/counters/{id}/events", CounterEventsHandler.Props(counters.TypeName))
+        .WebSocket("/counters/{id}/ws", CounterSocketHandler.Props(counters.TypeName))
         .MapSharded([HttpMethods.Get, HttpMethods.Post], "/probe/{id}", probe)
         .Get("/cluster/members", Endpoints.ClusterMembersHandler.Props())
         .Get("/cluster/shards", Endpoints.ClusterShardsHandler.Props())

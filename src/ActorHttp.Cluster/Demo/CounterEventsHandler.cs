@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
-using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Event;
 using ActorHttp.Cluster.Endpoints;
@@ -15,33 +14,17 @@ namespace ActorHttp.Cluster.Demo;
 /// actor per request (route <c>kind = per-request</c>, or <see cref="Props(string)"/>) on the node that accepted it: it
 /// subscribes to the <see cref="CounterEntity"/> through the shard region of the route's <c>entity-type</c> (with its own
 /// ref, <see cref="CounterSubscription"/>), and turns each <see cref="CounterSubscription.Changed"/> into an event
-/// <c>{"id":"a","value":3}</c> with the value as its id, the current value first. It watches the entity and subscribes
-/// again when the entity stops (passivated, moved to another node, its node gone: the new incarnation answers with
-/// its value), and again while no answer comes (a subscription lost in a shard's hand-off). When the client goes away
-/// its event stream ends, this actor stops and unsubscribes (the entity would drop it anyway, watching it).
+/// <c>{"id":"a","value":3}</c> with the value as its id, the current value first. Following the entity wherever it
+/// moves is <see cref="CounterFollower"/>'s. When the client goes away its event stream ends, this actor stops and
+/// unsubscribes (the entity would drop it anyway, watching it).
 /// </summary>
 public sealed class CounterEventsHandler : HttpHandlerActor, IWithTimers
 {
-    /// <summary>A subscription not confirmed by a value within this long is sent again.</summary>
-    internal static readonly TimeSpan ResubscribeAfter = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long the region of the entity type may take to be started by its sharded route.</summary>
-    private static readonly TimeSpan RegionWait = TimeSpan.FromSeconds(10);
-
-    private sealed record RegionFound(IActorRef Region);
-
-    private sealed record RegionMissing(Exception Cause);
-
-    private sealed class Resubscribe
-    {
-        public static readonly Resubscribe Instance = new();
-    }
-
     private readonly string _entityType;
     private readonly IActorRef? _givenRegion;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private IActorRef? _client, _region, _events, _entity;
-    private string _id = "";
+    private CounterFollower? _follower;
+    private IActorRef? _client, _events;
 
     /// <summary>For a HOCON route: <c>entity-type</c> names the counters' sharded entity type (default <c>counters</c>).</summary>
     public CounterEventsHandler(Config route) : this(route.GetString("entity-type", "counters") is { Length: > 0 } type ? type : "counters") { }
@@ -52,7 +35,7 @@ public sealed class CounterEventsHandler : HttpHandlerActor, IWithTimers
     /// <summary>For the counters behind <paramref name="region"/> (a shard region, or anything that takes <c>ShardingEnvelope</c>s).</summary>
     public CounterEventsHandler(IActorRef region)
     {
-        _entityType = "(given region)";
+        _entityType = "";
         _givenRegion = region;
     }
 
@@ -67,6 +50,9 @@ public sealed class CounterEventsHandler : HttpHandlerActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>Created on first use: Akka sets <see cref="Timers"/> after the constructor.</summary>
+    private CounterFollower Follower => _follower ??= new CounterFollower(Context, Timers, _entityType, _givenRegion);
+
     /// <inheritdoc />
     protected override void OnRequest(HttpRequest request)
     {
@@ -76,69 +62,44 @@ public sealed class CounterEventsHandler : HttpHandlerActor, IWithTimers
             return;
         }
         _client = Sender;
-        _id = request.RouteValues.TryGetValue("id", out var id) ? id : "";
-        if (_givenRegion is not null)
-        {
-            Self.Tell(new RegionFound(_givenRegion));
-            return;
-        }
-        ClusterHttp.Get(Context.System).ShardRegionAsync(_entityType).WaitAsync(RegionWait)
-            .PipeTo(Self, success: region => new RegionFound(region), failure: e => new RegionMissing(e));
+        Follower.Start(request.RouteValues.TryGetValue("id", out var id) ? id : "");
     }
 
     /// <inheritdoc />
     protected override void OnOtherMessage(object message)
     {
-        switch (message)
+        switch (Follower.Handle(message, Sender))
         {
-            case RegionFound found:
-                _region = found.Region;
+            case FollowStep.Subscribed:
                 _events = EventStreams.Start(Context, _client!); // a child: the stream ends if this actor stops
                 Context.Watch(_events);
-                Subscribe();
-                break;
-            case RegionMissing missing:
-                _log.Error(missing.Cause, "no sharded route serves entity type '{0}' on this node: /counters/{{id}}/events cannot subscribe", _entityType);
-                _client!.Tell(HttpResponse.Error(StatusCodes.ServiceUnavailable, $"entity type '{_entityType}' is not served here"), Self);
-                break;
-            case CounterSubscription.Changed changed when changed.Id == _id && _events is not null:
-                Timers.Cancel(nameof(Resubscribe));
-                if (!Sender.Equals(_entity))
-                {
-                    if (_entity is not null) Context.Unwatch(_entity);
-                    _entity = Sender;
-                    Context.Watch(_entity);
-                }
+                return;
+            case FollowStep.RegionMissing:
+                _log.Error(Follower.MissingCause, "no sharded route serves entity type '{0}' on this node: /counters/{{id}}/events cannot subscribe", Follower.EntityType);
+                _client!.Tell(HttpResponse.Error(StatusCodes.ServiceUnavailable, $"entity type '{Follower.EntityType}' is not served here"), Self);
+                return;
+            case FollowStep.Value when _events is not null:
+                var changed = Follower.Value!;
                 var data = JsonSerializer.Serialize(new CounterValue(changed.Id, changed.Value), ClusterJson.Info<CounterValue>());
                 _events.Tell(new ServerSentEvent(data, Id: changed.Value.ToString(CultureInfo.InvariantCulture)));
-                break;
-            case Resubscribe:
-                Subscribe();
-                break;
-            case Terminated terminated when terminated.ActorRef.Equals(_events):
-                _events = null;
-                Context.Stop(Self); // the client went away (or the stream overflowed)
-                break;
-            case Terminated terminated when terminated.ActorRef.Equals(_entity):
-                _entity = null;
-                Subscribe(); // starts the entity again, wherever its shard now lives; it answers with its value
+                return;
+            case FollowStep.NotMine:
                 break;
             default:
-                Unhandled(message);
-                break;
+                return;
         }
+        if (message is Terminated terminated && terminated.ActorRef.Equals(_events))
+        {
+            _events = null;
+            Context.Stop(Self); // the client went away (or the stream overflowed)
+        }
+        else Unhandled(message);
     }
 
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _region?.Tell(new ShardingEnvelope(_id, new CounterSubscription.Unsubscribe(Self)));
+        _follower?.Stop();
         base.PostStop();
-    }
-
-    private void Subscribe()
-    {
-        _region!.Tell(new ShardingEnvelope(_id, new CounterSubscription.Subscribe(Self)));
-        Timers.StartSingleTimer(nameof(Resubscribe), Resubscribe.Instance, ResubscribeAfter);
     }
 }

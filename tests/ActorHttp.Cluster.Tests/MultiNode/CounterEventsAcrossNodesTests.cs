@@ -48,6 +48,45 @@ public sealed class CounterEventsAcrossNodesTests(ITestOutputHelper output)
         await ExpectValueAsync(viaA, id, 1);
     }
 
+    [Fact]
+    public async Task WebSockets_on_both_nodes_get_every_change_of_an_entity_on_one_of_them_in_order()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (a, b) = (cluster[0], cluster[1]);
+        var id = await IdHostedByAsync(a, b);
+
+        using var socketA = await ConnectAsync(a, $"/counters/{id}/ws");
+        using var socketB = await ConnectAsync(b, $"/counters/{id}/ws");
+        Assert.Equal(Json(id, 1), await ReceiveTextAsync(socketA)); // the value at once, from the entity on B
+        Assert.Equal(Json(id, 1), await ReceiveTextAsync(socketB));
+        for (var value = 2; value <= 11; value++) await ChangeAsync(value % 2 == 0 ? a : b, HttpMethod.Post, id, value);
+        foreach (var socket in new[] { socketA, socketB })
+            for (var value = 2; value <= 11; value++)
+                Assert.Equal(Json(id, value), await ReceiveTextAsync(socket));
+
+        using var cts = new CancellationTokenSource(ClusterWait);
+        await socketA.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", cts.Token);
+        await ChangeAsync(b, HttpMethod.Post, id, 12); // A's subscriber is gone; B's still follows
+        Assert.Equal(Json(id, 12), await ReceiveTextAsync(socketB));
+    }
+
+    private static async Task<System.Net.WebSockets.ClientWebSocket> ConnectAsync(TestNode node, string path)
+    {
+        var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var cts = new CancellationTokenSource(ClusterWait);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{node.Port}{path}"), cts.Token);
+        return socket;
+    }
+
+    private static async Task<string> ReceiveTextAsync(System.Net.WebSockets.ClientWebSocket socket)
+    {
+        using var cts = new CancellationTokenSource(ClusterWait);
+        var buffer = new byte[4096];
+        var result = await socket.ReceiveAsync(buffer, cts.Token);
+        Assert.True(result.EndOfMessage && result.MessageType == System.Net.WebSockets.WebSocketMessageType.Text, $"{result.MessageType}");
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+
     /// <summary>Counts up counters through <paramref name="via"/> until one of them is hosted by <paramref name="owner"/>; returns its id (its value is 1).</summary>
     private static async Task<string> IdHostedByAsync(TestNode via, TestNode owner)
     {

@@ -169,7 +169,7 @@ public sealed class RouteConfigTests
         var roots = ConfigurationFactory.ParseString($"actor-http.routes.index.root = \"{Site("")}\"\nactor-http.routes.assets.root = \"{Site("assets")}\"");
         var config = roots.WithFallback(standalone);
         var routes = RouteConfig.Load(config, ActorHttp.Cluster.ClusterRouteHandlers.Create(config)); // counters are sharded
-        Assert.Equal(["index", "assets", "plaintext", "echo", "ws-echo", "health", "health-live", "health-ready", "counters", "counter-events", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        Assert.Equal(["index", "assets", "plaintext", "echo", "ws-echo", "health", "health-live", "health-ready", "counters", "counter-events", "counter-socket", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
         Assert.True(routes.Definitions.Single(d => d.Name == "ws-echo").WebSocket);
     }
