@@ -282,6 +282,8 @@ def aggregate_sse(runs, meta):
     mine = [r for r in runs if r["scenario"] == "ssefanout" and r["server"] == SUBJECT]
     best = best_run(mine, memory=False)
     reasons = sorted({r["reason"] for r in mine if not r["ok"] and r.get("reason")})
+    if SUBJECT not in meta.get("servers", SUBJECT).split(","):
+        reasons = reasons or [f"{SUBJECT} is not among the servers (--servers)"]
     return {"title": SSE["title"], "best": best, "reason": None if best else ("; ".join(reasons) or "not run")}
 
 

@@ -277,6 +277,8 @@ class ReportTests(unittest.TestCase):
         self.assertIsNone(sse["best"])
         self.assertEqual(sse["reason"], "hocon/standalone.conf has no route")
         self.assertIsNone(bench_report.aggregate_sse([], {"scenarios": "plaintext"}))
+        sse = bench_report.aggregate_sse([], {"scenarios": "ssefanout", "servers": "Kestrel,nginx"})
+        self.assertIn("not among the servers", sse["reason"])
 
     def test_chart_is_well_formed_svg_naming_every_scenario(self):
         scenarios = self.report([
