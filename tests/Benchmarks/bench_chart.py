@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """results.json of run-bench.sh -> an SVG chart, Python standard library only.
 
-Top: per throughput scenario, one bar per server, its req/s relative to Kestrel's (Kestrel = 1.0, the dashed
-line), the absolute req/s written at the bar's end, ActorHttp's target as a red tick and met/MISSED on the right.
-Bottom: RSS per idle connection (KB), with the target line. Ratios, not absolute numbers, are what compare
+Top: per throughput scenario, one bar per server, its req/s (WebSocket messages/s) relative to Kestrel's (Kestrel =
+1.0, the dashed line), the absolute rate written at the bar's end, ActorHttp's target as a red tick and met/MISSED on the right.
+Bottom: RSS per idle connection or WebSocket (KB), with the target line. Ratios, not absolute numbers, are what compare
 across machines, hence the normalised bars.
 
 Usage: bench_chart.py results.json > results.svg   (bench_report.py calls render() itself)
@@ -140,7 +140,7 @@ def throughput_panel(svg, y, result):
                 continue
             w = PLOT_W * min(r, xmax) / xmax if r else 0
             svg.rect(PLOT_X, by, w, BAR_H, COLORS.get(s, MUTED))
-            value = f"{short(cell['best']['rps'])} req/s"
+            value = f"{short(cell['best']['rps'])} {e.get('unit', 'req/s')}"
             label_x = PLOT_X + w
             if s == "ActorHttp" and e["ratio_vs_kestrel"]:
                 value += f"  {e['ratio_vs_kestrel']:.2f}×"  # the table's figure, rounded the same way
@@ -159,7 +159,8 @@ def memory_panel(svg, y, result):
     entries = [(n, e) for n, e in result["scenarios"].items() if e["kind"] == "memory"]
     if not entries:
         return y
-    svg.text(24, y, "Memory per idle keep-alive connection, KB of RSS (shorter is better)", size=15, weight="bold")
+    svg.text(24, y, "Memory per idle connection (keep-alive or WebSocket), KB of RSS (shorter is better)", size=15,
+             weight="bold")
     y += 22
     group_h = len(servers) * (BAR_H + BAR_GAP) - BAR_GAP
     for name, e in entries:

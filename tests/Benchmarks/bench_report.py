@@ -2,9 +2,9 @@
 """Turns the raw output of run-bench.sh into the results table, results.json and results.svg.
 
 Input: the manifest run-bench.sh writes, one line per measurement:
-    scenario <TAB> server <TAB> repetition <TAB> kind <TAB> file (kind wrk, httperf, memory) or reason (kind na)
-Per scenario and server the best repetition counts (most req/s; least memory per connection). Ratios are
-ActorHttp / Kestrel and ActorHttp / nginx. Python standard library only.
+    scenario <TAB> server <TAB> repetition <TAB> kind <TAB> file (kind wrk, httperf, memory, socketload) or reason (na)
+Per scenario and server the best repetition counts (most req/s or messages/s; least memory per connection). Ratios
+are ActorHttp / Kestrel and ActorHttp / nginx. Python standard library only.
 
 Usage: bench_report.py --manifest FILE --out DIR [--meta key=value ...]
 """
@@ -37,7 +37,17 @@ SCENARIOS = {
     "echo4k": {"title": "Echo of a 4 KB POST body, 64 connections", "target": None},
     "idle5000": {"title": "5,000 idle keep-alive connections, one request made on each", "kind": "memory",
                  "target": {"max_kb_per_conn": 4.0}},
+    # WebSockets (SocketLoad ws-echo; idle_conns.py --websocket): no target yet, the ratio to Kestrel is the figure.
+    "wsecho": {"title": "WebSocket echo, 64 connections, 32-byte text, one message in flight each", "unit": "msgs/s",
+               "target": None},
+    "wsecho16": {"title": "WebSocket echo, 64 connections, 32-byte text, 16 messages in flight each", "unit": "msgs/s",
+                 "target": None},
+    "wsidle10k": {"title": "10,000 idle WebSockets on /ws/echo", "kind": "memory", "target": None},
 }
+
+# ssefanout: ActorHttp alone (Kestrel has no counter entity): a counter's event stream, 1,000 subscribers.
+SSE = {"title": "Server-sent events: 1,000 subscribers to /counters/{id}/events, one driver POSTing /counters/{id}, "
+                "ActorHttp alone (Kestrel has no counter entity)"}
 
 # cluster2: ActorHttp alone, sharded POST /counters/{id}; manifest scenarios counters1 / counters2 (peak) and
 # counters1half / counters2half (paced to half of that peak), all with server ActorHttp.
@@ -118,6 +128,32 @@ def parse_memory(text):
     return r
 
 
+def parse_socketload(text):
+    """SocketLoad's "key=value" lines (ws-echo or sse-fanout). The rate is msgs_per_s (ws-echo) or updates_per_s
+    (sse-fanout, updates delivered over all subscribers), as "rps" so that best-of and ratios treat it like req/s."""
+    kv = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+
+    def num(key):
+        try:
+            v = float(kv[key])
+            return None if v != v else v  # "NaN": no latency was recorded
+        except (KeyError, ValueError):
+            return None
+    r = {k: num(k) for k in ("msgs_per_s", "updates_per_s", "posts_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms",
+                             "post_p50_ms", "post_p99_ms", "client_cpu_pct", "client_alloc_bytes_per_msg")}
+    r["rps"] = r["msgs_per_s"] if r["msgs_per_s"] is not None else r["updates_per_s"]
+    for key in ("messages", "delivered", "expected", "posts", "connections", "pipeline", "subscribers",
+                "skipped_values", "failed_subscribers"):
+        if key in kv and kv[key].strip().isdigit():
+            r[key] = int(kv[key])
+    r["errors"] = int(kv["errors"]) if kv.get("errors", "").strip().isdigit() else 0
+    r["failures"] = "; ".join(line.split("=", 1)[1] for line in text.splitlines() if line.startswith("failure="))
+    r["ok"] = bool(r["rps"])
+    if not r["ok"]:
+        r["reason"] = (kv.get("skipped") or kv.get("error") or "SocketLoad gave no result").strip()
+    return r
+
+
 def parse_run(kind, path_or_reason, meta):
     if kind == "na":
         return {"ok": False, "na": True, "reason": path_or_reason}
@@ -130,6 +166,8 @@ def parse_run(kind, path_or_reason, meta):
         r = parse_wrk(text)
     elif kind == "httperf":
         r = parse_httperf(text, int(meta.get("httperf_calls", 500)), float(meta.get("stall_ms_per_call", 40)))
+    elif kind == "socketload":
+        r = parse_socketload(text)
     else:
         r = parse_memory(text)
     r["raw"] = path_or_reason
@@ -193,7 +231,7 @@ def aggregate(runs, meta):
             continue
         memory = spec.get("kind") == "memory"
         entry = {"title": spec["title"], "kind": "memory" if memory else "throughput",
-                 "target": spec["target"], "servers": {}}
+                 "unit": spec.get("unit", "KB/conn" if memory else "req/s"), "target": spec["target"], "servers": {}}
         for srv in servers:
             mine = [r for r in runs if r["scenario"] == name and r["server"] == srv]
             best = best_run(mine, memory)
@@ -235,6 +273,18 @@ def aggregate_cluster(runs, meta):
         entry["target_detail"] = (f"{entry['share_of_single_node']:.2f}x of 1 node, p99 {fmt_lat(half['p99_ms'])} at "
                                   f"{half['rps']:,.0f} req/s, {errors} errors")
     return entry
+
+
+def aggregate_sse(runs, meta):
+    """The ssefanout entry: ActorHttp's best run, or why there is none."""
+    if "ssefanout" not in meta.get("scenarios", "ssefanout").split(","):
+        return None
+    mine = [r for r in runs if r["scenario"] == "ssefanout" and r["server"] == SUBJECT]
+    best = best_run(mine, memory=False)
+    reasons = sorted({r["reason"] for r in mine if not r["ok"] and r.get("reason")})
+    if SUBJECT not in meta.get("servers", SUBJECT).split(","):
+        reasons = reasons or [f"{SUBJECT} is not among the servers (--servers)"]
+    return {"title": SSE["title"], "best": best, "reason": None if best else ("; ".join(reasons) or "not run")}
 
 
 def cluster_target_text():
@@ -336,7 +386,34 @@ def print_cluster(cluster):
         print("  " + n)
 
 
-def print_report(scenarios, servers, meta, cluster=None):
+def print_sse(sse):
+    print()
+    print(sse["title"])
+    b = sse["best"]
+    if b is None:
+        print(f"  n/a: {sse['reason']}")
+        return
+    rows = [("updates/s delivered", "POSTs/s", "delivered/expected", "p50", "p99", "max", "errors"),
+            (f"{b['rps']:,.0f}", f"{b['posts_per_s'] or 0:,.0f}", f"{b.get('delivered', 0):,}/{b.get('expected', 0):,}",
+             fmt_lat(b.get("p50_ms")), fmt_lat(b.get("p99_ms")), fmt_lat(b.get("max_ms")), str(b["errors"]))]
+    print_table(rows, 0)
+    print("  latency: from the POST's send to a subscriber's event with its value, over every subscriber")
+    if b.get("failures"):
+        print(f"  {b['failures']}")
+
+
+def client_notes(scenarios):
+    """How much CPU the WebSocket load client took: it shares the cores with the server, as wrk does."""
+    notes = []
+    for name, e in scenarios.items():
+        cpu = [f"{srv} {cell['best']['client_cpu_pct']:.0f}%" for srv, cell in e["servers"].items()
+               if cell["best"] and cell["best"].get("client_cpu_pct") is not None]
+        if cpu:
+            notes.append(f"{name}: the client (SocketLoad) used {', '.join(cpu)} of one core")
+    return notes
+
+
+def print_report(scenarios, servers, meta, cluster=None, sse=None):
     print()
     print(f"ActorHttp vs Kestrel vs nginx: best of {meta.get('repetitions')} repetition(s), "
           f"{meta.get('duration_s')} s per wrk scenario, {meta.get('cores')} cores, 127.0.0.1 only, "
@@ -352,11 +429,17 @@ def print_report(scenarios, servers, meta, cluster=None):
     print()
     print("/Kestrel, /nginx: ActorHttp's figure divided by theirs (req/s; KB per connection for memory, lower is"
           " better). * httperf reports no percentiles: mean reply time.")
-    for n in notes + mnotes:
+    ws = [name for name, e in scenarios.items() if e.get("unit") == "msgs/s"]
+    if ws:
+        print(f"{', '.join(ws)}: WebSocket messages/s (each one an echo round trip) in the req/s column.")
+    for n in notes + mnotes + client_notes(scenarios):
         print("  " + n)
     print()
     if cluster:
         print_cluster(cluster)
+        print()
+    if sse:
+        print_sse(sse)
         print()
     print("Targets (ActorHttp, ratios measured in this run):")
     for name, e in scenarios.items():
@@ -390,16 +473,18 @@ def main(argv=None):
     runs = read_manifest(args.manifest, meta)
     scenarios, servers = aggregate(runs, meta)
     cluster = aggregate_cluster(runs, meta)
-    print_report(scenarios, servers, meta, cluster)
+    sse = aggregate_sse(runs, meta)
+    print_report(scenarios, servers, meta, cluster, sse)
 
     result = {
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "host": "127.0.0.1",
-        "selection": "best repetition: most req/s, least KB per idle connection",
+        "selection": "best repetition: most req/s (messages/s for WebSockets), least KB per idle connection",
         "meta": meta,
         "servers": servers,
         "scenarios": scenarios,
         "cluster": cluster,
+        "sse": sse,
         "runs": runs,
     }
     json_path = os.path.join(args.out, "results.json")

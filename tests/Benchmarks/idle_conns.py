@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Opens COUNT keep-alive connections to 127.0.0.1:PORT, makes one GET on each (so the server has set up
-everything a served connection keeps), then holds them all open and idle.
+everything a served connection keeps), then holds them all open and idle. With --websocket the GET is a WebSocket
+upgrade (answered 101): COUNT idle WebSockets, which send nothing after the handshake.
 
 Prints "ready <opened> <failed>" once every connection has had its answer (then a "failed <n>: <cause>" line per
 cause of failure), then holds them until SIGTERM/SIGINT
 (or --hold seconds), and closes them. Used by run-bench.sh's memory scenario, which reads the server's RSS
 before and after. Python standard library only.
 
-Usage: idle_conns.py --port N [--count 5000] [--path /plaintext] [--timeout 30] [--hold 120]
+Usage: idle_conns.py --port N [--count 5000] [--path /plaintext] [--websocket] [--timeout 30] [--hold 120]
 """
 import argparse
 import collections
@@ -43,10 +44,15 @@ def read_response(sock):
     return status
 
 
-def open_batch(port, path, n, timeout, errors):
+# RFC 6455's sample key: every socket may offer the same one.
+UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" \
+          "Sec-WebSocket-Version: 13\r\n"
+
+
+def open_batch(port, path, n, timeout, errors, websocket=False):
     """Connects n sockets and sends each a request, then reads the answers; returns the answered sockets and
-    counts each failure's cause in errors."""
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    counts each failure's cause in errors. A WebSocket upgrade counts as answered when it is 101."""
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{UPGRADE if websocket else ''}\r\n".encode()
     opened, failed = [], 0
     for _ in range(n):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -63,7 +69,7 @@ def open_batch(port, path, n, timeout, errors):
     for s in opened:
         try:
             status = read_response(s)
-            if 200 <= status < 300:
+            if (status == 101) if websocket else (200 <= status < 300):
                 answered.append(s)
                 continue
             errors[f"status {status}"] += 1
@@ -79,6 +85,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--path", default="/plaintext")
+    ap.add_argument("--websocket", action="store_true", help="upgrade each connection to a WebSocket (101)")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole setup")
     ap.add_argument("--hold", type=float, default=120.0, help="most seconds to hold the connections open")
     args = ap.parse_args()
@@ -96,7 +103,7 @@ def main():
     conns, failed, errors = [], 0, collections.Counter()
     while len(conns) + failed < args.count and not stop and time.monotonic() < deadline:
         n = min(BATCH, args.count - len(conns) - failed)
-        batch, f = open_batch(args.port, args.path, n, max(1.0, deadline - time.monotonic()), errors)
+        batch, f = open_batch(args.port, args.path, n, max(1.0, deadline - time.monotonic()), errors, args.websocket)
         conns += batch
         failed += f
     if len(conns) + failed < args.count:

@@ -54,6 +54,47 @@ Reply status: 1xx=0 2xx=500 3xx=0 4xx=0 5xx=0
 Errors: total 0 client-timo 0 socket-timo 0 connrefused 0 connreset 0
 """
 
+WS_ECHO = """# ws-echo ws://127.0.0.1:18080/ws/echo: 64 connections, 1 in flight each, 32-byte text messages, 1 s warm-up
+connections=64
+pipeline=1
+message_bytes=32
+duration_s=2
+messages=112000
+msgs_per_s=56000.0
+p50_ms=0.7885
+p90_ms=1.5000
+p99_ms=5.4886
+max_ms=20.1000
+errors=0
+client_cpu_pct=52.0
+client_cores=2
+client_alloc_bytes_per_msg=0.5
+client_gen0_gcs=0
+"""
+
+SSE_FANOUT = """# sse-fanout http://127.0.0.1:17280/counters/sse-bench/events: 1000 subscribers
+subscribers=1000
+duration_s=2
+posts=3000
+posts_per_s=1500.0
+post_p50_ms=0.6000
+post_p99_ms=2.0000
+delivered=2999000
+expected=3000000
+updates_per_s=1499500.0
+p50_ms=3.2000
+p90_ms=6.0000
+p99_ms=12.5000
+max_ms=40.0000
+skipped_values=1000
+errors=1
+failed_subscribers=1
+foreign_values=0
+client_cpu_pct=80.0
+client_cores=2
+failure=1 subscriber(s): Connection reset by peer
+"""
+
 
 class ParserTests(unittest.TestCase):
     def test_wrk_rate_latency_and_every_kind_of_error(self):
@@ -94,6 +135,36 @@ class ParserTests(unittest.TestCase):
         self.assertEqual(r["kb_per_conn"], 4.0)
         self.assertEqual(r["errors"], 1000)
         self.assertIn("refused", r["failures"])
+
+
+    def test_socketload_ws_echo_rate_latency_and_client_cpu(self):
+        r = bench_report.parse_socketload(WS_ECHO)
+        self.assertEqual(r["rps"], 56000.0)
+        self.assertAlmostEqual(r["p50_ms"], 0.7885)
+        self.assertAlmostEqual(r["p99_ms"], 5.4886)
+        self.assertEqual((r["errors"], r["messages"], r["pipeline"]), (0, 112000, 1))
+        self.assertEqual(r["client_cpu_pct"], 52.0)
+        self.assertTrue(r["ok"])
+
+    def test_socketload_sse_fanout_rate_is_updates_delivered(self):
+        r = bench_report.parse_socketload(SSE_FANOUT)
+        self.assertEqual(r["rps"], 1499500.0)
+        self.assertEqual(r["posts_per_s"], 1500.0)
+        self.assertEqual((r["delivered"], r["expected"], r["errors"]), (2999000, 3000000, 1))
+        self.assertAlmostEqual(r["p99_ms"], 12.5)
+        self.assertIn("reset by peer", r["failures"])
+        self.assertTrue(r["ok"])
+
+    def test_socketload_without_a_result_says_why(self):
+        r = bench_report.parse_socketload("error=could not open 64 of 64 WebSockets: upgrade answered 404, not 101\n")
+        self.assertFalse(r["ok"])
+        self.assertIn("404", r["reason"])
+        r = bench_report.parse_socketload("skipped=GET /counters/x/events answered 404 text/plain\n")
+        self.assertFalse(r["ok"])
+        self.assertIn("answered 404", r["reason"])
+        r = bench_report.parse_socketload("messages=0\nmsgs_per_s=0.0\np50_ms=NaN\np99_ms=NaN\nerrors=64\n")
+        self.assertFalse(r["ok"])
+        self.assertIsNone(r["p99_ms"])
 
 
 class ReportTests(unittest.TestCase):
@@ -168,6 +239,46 @@ class ReportTests(unittest.TestCase):
         c = bench_report.aggregate_cluster(bench_report.read_manifest(manifest, meta), meta)
         self.assertIsNone(c["met"])
         self.assertEqual(c["runs"]["counters2"]["reason"], "cluster of 2 did not start")
+
+    def test_websocket_echo_ratio_and_idle_websocket_memory_side_by_side(self):
+        def ws(rate):
+            return WS_ECHO.replace("msgs_per_s=56000.0", f"msgs_per_s={rate}")
+        mem = "connections=10000\nopened=10000\nfailed=0\nrss_before_kb={}\nrss_after_kb={}\nfailures=\n"
+        lines = [("wsecho", "ActorHttp", 1, "socketload", self.write("wa", ws(45000.0))),
+                 ("wsecho", "Kestrel", 1, "socketload", self.write("wk", ws(60000.0))),
+                 ("wsecho", "nginx", 1, "na", "stock nginx has no WebSocket echo"),
+                 ("wsidle10k", "ActorHttp", 1, "memory", self.write("ma", mem.format(100000, 350000))),
+                 ("wsidle10k", "Kestrel", 1, "memory", self.write("mk", mem.format(60000, 260000)))]
+        manifest = self.write("m.tsv", "".join("\t".join(map(str, line)) + "\n" for line in lines))
+        meta = {"servers": "ActorHttp,Kestrel,nginx", "scenarios": "wsidle10k,wsecho"}
+        scenarios, servers = bench_report.aggregate(bench_report.read_manifest(manifest, meta), meta)
+        self.assertEqual(list(scenarios), ["wsecho", "wsidle10k"])
+        echo, idle = scenarios["wsecho"], scenarios["wsidle10k"]
+        self.assertEqual(echo["unit"], "msgs/s")
+        self.assertEqual(echo["ratio_vs_kestrel"], 0.75)
+        self.assertIsNone(echo["met"])  # no target: the ratio is the figure
+        self.assertEqual(echo["servers"]["nginx"]["reason"], "stock nginx has no WebSocket echo")
+        self.assertEqual(idle["servers"]["ActorHttp"]["best"]["kb_per_conn"], 25.0)
+        self.assertEqual(idle["ratio_vs_kestrel"], 1.25)
+        self.assertIn("Kestrel 52%", " ".join(bench_report.client_notes(scenarios)))
+        svg = bench_chart.render({"servers": servers, "scenarios": scenarios, "meta": {}})
+        texts = " ".join(t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"))
+        for expected in ("wsecho", "msgs/s", "0.75×", "wsidle10k", "25.0 KB"):
+            self.assertIn(expected, texts)
+
+    def test_sse_fanout_is_actorhttp_alone_or_na_with_the_reason(self):
+        meta = {"scenarios": "ssefanout"}
+        manifest = self.write("m.tsv", f"ssefanout\tActorHttp\t1\tsocketload\t{self.write('s', SSE_FANOUT)}\n")
+        sse = bench_report.aggregate_sse(bench_report.read_manifest(manifest, meta), meta)
+        self.assertEqual(sse["best"]["rps"], 1499500.0)
+        self.assertIn("Kestrel has no counter entity", sse["title"])
+        manifest = self.write("m.tsv", "ssefanout\tActorHttp\t1\tna\thocon/standalone.conf has no route\n")
+        sse = bench_report.aggregate_sse(bench_report.read_manifest(manifest, meta), meta)
+        self.assertIsNone(sse["best"])
+        self.assertEqual(sse["reason"], "hocon/standalone.conf has no route")
+        self.assertIsNone(bench_report.aggregate_sse([], {"scenarios": "plaintext"}))
+        sse = bench_report.aggregate_sse([], {"scenarios": "ssefanout", "servers": "Kestrel,nginx"})
+        self.assertIn("not among the servers", sse["reason"])
 
     def test_chart_is_well_formed_svg_naming_every_scenario(self):
         scenarios = self.report([

@@ -7,6 +7,7 @@
 //                      (application/octet-stream when it has none)
 //   GET  /body10k   -> 200 text/plain, the bytes of WWW/body10k.txt, read once at start (with --www)
 //   GET  /static/*  -> files under WWW through ASP.NET Core's static file middleware (with --www)
+//   GET  /ws/echo   -> a WebSocket (UseWebSockets) echoing every text and binary message, fragments as they come
 //   anything else   -> 404 (405 for a known path with the wrong method)
 //
 // Usage: dotnet Kestrel.Yardstick.dll [--port N] [--www DIR]   (default port 5080, binds 127.0.0.1 only)
@@ -74,12 +75,24 @@ if (www != null)
     });
 }
 
+// WebSockets as ASP.NET Core documents them: the middleware's defaults (keep-alive ping every 2 minutes), and for
+// /ws/echo below the echo loop of its sample. Like ActorHttp's /ws/echo: no subprotocol, no compression.
+app.UseWebSockets();
+
 // Raw terminal middleware writing pre-encoded bytes: no routing, no endpoint metadata.
 app.Run(ctx =>
 {
     var req = ctx.Request;
     var path = req.Path.Value;
     var res = ctx.Response;
+
+    if (path == "/ws/echo")
+    {
+        if (ctx.WebSockets.IsWebSocketRequest) return WebSocketEcho(ctx);
+        res.StatusCode = StatusCodes.Status426UpgradeRequired;
+        res.ContentLength = 0;
+        return Task.CompletedTask;
+    }
 
     if (path == "/plaintext")
     {
@@ -148,6 +161,33 @@ static async Task Echo(HttpContext ctx)
         await req.Body.CopyToAsync(ms);
         res.ContentLength = ms.Length;
         if (ms.Length > 0) await res.BodyWriter.WriteAsync(ms.GetBuffer().AsMemory(0, (int)ms.Length));
+    }
+}
+
+// The echo loop of the ASP.NET Core WebSockets sample, on the Memory<byte> overloads (no allocation per message):
+// one 4 KB buffer per socket, each piece sent back as it arrives (a message longer than the buffer goes back in
+// fragments), the client's Close answered with its own status.
+static async Task WebSocketEcho(HttpContext ctx)
+{
+    using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+    var buffer = new byte[4096];
+    try
+    {
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+            if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(socket.CloseStatus ?? System.Net.WebSockets.WebSocketCloseStatus.NormalClosure,
+                    socket.CloseStatusDescription, CancellationToken.None);
+                return;
+            }
+            await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
+        }
+    }
+    catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or IOException or OperationCanceledException)
+    {
+        // The client went away without a Close frame (a benchmark client being stopped): nothing to answer.
     }
 }
 
