@@ -52,6 +52,44 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Subscribers_on_node_1_get_every_update_posted_on_node_2_in_order()
+    {
+        await using var cluster = await LocalCluster.StartAsync(output, 2);
+        var node2 = cluster.Client(2); // cluster.sh start returns once every node is Up
+        const string id = "pushed";
+        const int updates = 25;
+
+        using var events = await ActorHttp.Tests.EndToEnd.EventStreamClient.OpenAsync(cluster.HttpBase, $"/counters/{id}/events", timeout: TimeSpan.FromSeconds(30));
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.HttpBase}/counters/{id}/ws"), cts.Token);
+        Assert.Equal(Json(0), (await events.NextEventAsync(TimeSpan.FromSeconds(30))).Data); // each gets the value at once
+        Assert.Equal(Json(0), await ReceiveTextAsync(socket));
+
+        for (var value = 1; value <= updates; value++)
+        {
+            using var post = await node2.PostAsync($"/counters/{id}", null);
+            Assert.Equal(Json(value), await post.Content.ReadAsStringAsync());
+        }
+        for (var value = 1; value <= updates; value++)
+        {
+            Assert.Equal(Json(value), (await events.NextEventAsync(TimeSpan.FromSeconds(30))).Data);
+            Assert.Equal(Json(value), await ReceiveTextAsync(socket));
+        }
+
+        static string Json(int value) => $"{{\"id\":\"{id}\",\"value\":{value}}}";
+    }
+
+    private static async Task<string> ReceiveTextAsync(System.Net.WebSockets.ClientWebSocket socket)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[4096];
+        var result = await socket.ReceiveAsync(buffer, cts.Token);
+        Assert.True(result.EndOfMessage, "a counter message fits one frame");
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+
+    [Fact]
     public async Task Refuses_to_start_on_a_port_in_use()
     {
         using var occupier = new TcpListener(IPAddress.Loopback, 0);
