@@ -26,7 +26,7 @@ namespace ActorHttp.Server;
 /// past that, or while a streamed body's handler has a full window unread, reading is suspended.
 /// </para>
 /// </summary>
-internal sealed class HttpConnectionActor : UntypedActor
+internal sealed partial class HttpConnectionActor : UntypedActor
 {
     private static readonly HttpResponse ShuttingDown = Unavailable("the server is shutting down");
     private static readonly HttpResponse HandlerLate = Unavailable("the handler did not answer in time");
@@ -167,14 +167,8 @@ internal sealed class HttpConnectionActor : UntypedActor
                 _exchanges.EndEventStreams();
                 ProcessInput();
                 break;
-            case Tcp.ConnectionClosed closed:
-                if (closed is Tcp.ErrorClosed error) _log.Debug("connection error: {0}", error.Cause);
-                _transportClosed = true;
-                Context.Stop(Self);
-                break;
-            case Tcp.CommandFailed failed:
-                _log.Warning("transport command failed: {0}; aborting connection", failed.Cmd);
-                Abort(CloseReason.TransportError);
+            case Tcp.ConnectionClosed or Tcp.CommandFailed:
+                OnTransportGone(message);
                 break;
             default:
                 Unhandled(message);
@@ -582,107 +576,18 @@ internal sealed class HttpConnectionActor : UntypedActor
         }
     }
 
-    // ------------------------------------------------------------------ WebSocket
-
-    /// <summary>
-    /// The 101 is rendered: the connection becomes the socket. The handler hears of it before any message (both are told
-    /// from here, in order); bytes the client sent after its handshake are the WebSocket's first.
-    /// </summary>
-    private void OpenWebSocket(WebSocketAccept accept, HttpRequest request)
+    /// <summary>The transport closed (the actor stops) or refused a command (the connection is aborted).</summary>
+    private void OnTransportGone(object message)
     {
-        var handler = accept.Handler!;
-        _upgrading = false;
-        _webSocket = new WebSocketSession(_settings.WebSocket, Self, handler, _writer, Now);
-        Context.Watch(handler);
-        handler.Tell(new WebSocketOpened(Self, request, accept.Subprotocol), Self);
-        Become(WebSocketOpen);
-        var rest = _reader.TakeRest();
-        var step = rest.Length > 0 ? _webSocket.OnReceived(rest, Now) : SessionStep.Continue;
-        SetReading(suspended: false);
-        ApplyWebSocket(step);
-    }
-
-    private void WebSocketOpen(object message)
-    {
-        var session = _webSocket!;
-        switch (message)
+        if (message is Tcp.CommandFailed failed)
         {
-            case Tcp.Received received:
-                if (received.Data.IsEmpty) return;
-                _timeouts.LastActivityAt = Now;
-                HttpMetrics.BytesReceived.Add(received.Data.Count);
-                ApplyWebSocket(session.OnReceived(received.Data.ToReadOnlySpan(), Now));
-                break;
-            case WebSocketSend send:
-                ApplyWebSocket(session.Send(send, Sender));
-                break;
-            case WebSocketClose close:
-                ApplyWebSocket(session.Close(close.Code, close.Reason, Now));
-                break;
-            case WriteAck:
-                _writer.OnAck();
-                _timeouts.LastActivityAt = Now;
-                ApplyWebSocket(SessionStep.Continue);
-                break;
-            case CheckTimeouts:
-                OnCheckTimeouts();
-                break;
-            case Terminated terminated when terminated.ActorRef.Equals(session.Handler):
-                ApplyWebSocket(session.Close(WebSocketCloseCodes.GoingAway, "handler stopped", Now));
-                break;
-            case DrainConnection or ShutdownDeadlinePassed:
-                ApplyWebSocket(session.Close(WebSocketCloseCodes.GoingAway, "server shutting down", Now));
-                break;
-            case Tcp.PeerClosed:
-                _peerClosed = true; // no Close frame: the client went away
-                session.OnConnectionLost("the client closed the connection");
-                ApplyWebSocket(SessionStep.Close);
-                break;
-            case Tcp.ConnectionClosed:
-                _transportClosed = true;
-                Context.Stop(Self);
-                break;
-            case Tcp.CommandFailed failed:
-                _log.Warning("transport command failed: {0}; aborting connection", failed.Cmd);
-                Abort(CloseReason.TransportError);
-                break;
-            case ResponseSlot slot:
-                OnLateReply(slot.Sequence, slot.FirstMessage);
-                break;
-            case HandlerReply reply:
-                OnLateReply(reply.Sequence, reply.Message);
-                break;
-            case WriteDeferred or RejectOverCapacity:
-                break;
-            default:
-                Unhandled(message);
-                break;
-        }
-    }
-
-    /// <summary>Carries out what the session decided: write what it rendered (one write at a time), close, or abort.</summary>
-    private void ApplyWebSocket(SessionStep step)
-    {
-        if (step == SessionStep.Abort)
-        {
-            Abort(CloseReason.WebSocketClosed);
+            _log.Warning("transport command failed: {0}; aborting connection", failed.Cmd);
+            Abort(CloseReason.TransportError);
             return;
         }
-        if (step == SessionStep.Close) _webSocketEnding = true;
-        if (!_writer.AwaitingAck && !_writer.Pending.IsEmpty)
-        {
-            var now = Now;
-            _tcp.Tell(Tcp.Write.Create(_writer.TakeWrite(now, out _), WriteAck.Instance));
-            HttpMetrics.BytesSent.Add(_writer.LastWriteLength);
-            _timeouts.LastActivityAt = now;
-        }
-        else if (_webSocketEnding && _writer.IsIdle)
-        {
-            _closeReason = CloseReason.WebSocketClosed;
-            BeginClosing();
-            return;
-        }
-        ScheduleTimeoutCheck();
+        if (message is Tcp.ErrorClosed error) _log.Debug("connection error: {0}", error.Cause);
+        _transportClosed = true;
+        Context.Stop(Self);
     }
 
     /// <summary>A reply while closing: a Read learns the body's settled outcome, a stream is told to stop.</summary>
