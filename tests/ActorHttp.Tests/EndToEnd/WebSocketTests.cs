@@ -29,7 +29,19 @@ public sealed class WebSocketTests
     private static Routes WebSocketRoutes(SocketRegistry registry) => TestServer.DefaultRoutes()
         .WebSocket("/ws/echo", WebSocketEchoHandler.Props())
         .WebSocket("/ws/chat", Props.Create(() => new ChatHandler(registry)))
-        .WebSocket("/ws/refuse", Props.Create(() => new RefusingHandler()));
+        .WebSocket("/ws/refuse", Props.Create(() => new RefusingHandler()))
+        .WebSocket("/ws/flood", Props.Create(() => new FloodHandler()));
+
+    /// <summary>On "flood N", sends N 1 KB binary messages at once, without waiting for acks (a careless producer).</summary>
+    private sealed class FloodHandler : WebSocketHandlerActor
+    {
+        protected override void OnMessage(IActorRef socket, WebSocketMessage message)
+        {
+            if (message is not WebSocketMessage.Text { Value: var text } || !text.StartsWith("flood ", StringComparison.Ordinal)) return;
+            var payload = new byte[1024];
+            for (var i = int.Parse(text[6..]); i > 0; i--) socket.Tell(WebSocketSend.Binary(payload));
+        }
+    }
 
     private sealed class ChatHandler(SocketRegistry registry) : WebSocketHandlerActor
     {
@@ -317,6 +329,22 @@ public sealed class WebSocketTests
         Assert.True(close.Opcode == ClientFrames.Close, $"{what}: expected a Close frame, got opcode {close.Opcode}");
         Assert.Equal(expected, BinaryPrimitives.ReadUInt16BigEndian(close.Payload));
         Assert.True(await raw.WaitForServerCloseAsync(), $"{what}: the server did not close the connection");
+    }
+
+    [Fact]
+    public async Task A_producer_that_outruns_its_client_past_max_pending_bytes_gets_the_client_closed_with_1008()
+    {
+        var (server, _) = await StartAsync(s => s with { WebSocket = s.WebSocket with { MaxPendingBytes = 16 * 1024 } });
+        await using var _s = server;
+        using var raw = await OpenRawSocketAsync(server, "/ws/flood");
+        await raw.SendAsync(ClientFrames.TextFrame("flood 5000")); // 5 MB queued at once, 16 KB allowed
+
+        // What was written before the bound was passed arrives, then the Close frame; the rest was dropped.
+        var messages = 0;
+        ServerFrame frame;
+        while ((frame = await ReadFrameAsync(raw)).Opcode == ClientFrames.Binary) Assert.True(++messages < 5000, "every message arrived: the bound never held");
+        Assert.Equal((ClientFrames.Close, WebSocketCloseCodes.PolicyViolation), (frame.Opcode, (int)BinaryPrimitives.ReadUInt16BigEndian(frame.Payload)));
+        Assert.True(await raw.WaitForServerCloseAsync());
     }
 
     [Fact]
