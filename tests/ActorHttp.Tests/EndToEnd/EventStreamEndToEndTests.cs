@@ -52,6 +52,10 @@ public sealed class TickerHandler(ServerSettings settings, TickerProbe probe) : 
                 break;
         }
     }
+
+    // The per-request wrapper stops this handler when its stream ends (End), possibly before the Terminated of the
+    // stream is processed here; the stream, a child, has stopped by then either way.
+    protected override void PostStop() => probe.StreamStopped.TrySetResult();
 }
 
 /// <summary>Event streams over real sockets on 127.0.0.1, with the server on a fake clock.</summary>
