@@ -59,6 +59,14 @@ public static class HttpMetrics
         "actorhttp.active_connections", "{connection}", "Number of connections that are currently active on the server");
 
     /// <summary>
+    /// <c>actorhttp.upgraded_connections</c>: connections upgraded to WebSockets and open now (they count in
+    /// <c>actorhttp.active_connections</c> too), by <c>server.address</c> and <c>server.port</c>; as Kestrel's
+    /// <c>kestrel.upgraded_connections</c>.
+    /// </summary>
+    public static readonly UpDownCounter<long> UpgradedConnections = Meter.CreateUpDownCounter<long>(
+        "actorhttp.upgraded_connections", "{connection}", "Number of connections that are currently upgraded (WebSockets)");
+
+    /// <summary>
     /// <c>actorhttp.connection.duration</c>: how long connections stayed open, by <c>server.address</c> and
     /// <c>server.port</c> of the listener.
     /// </summary>

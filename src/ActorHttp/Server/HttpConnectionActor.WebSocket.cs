@@ -22,6 +22,7 @@ internal sealed partial class HttpConnectionActor
         var handler = accept.Handler!;
         _upgrading = false;
         _webSocket = new WebSocketSession(_settings.WebSocket, Self, handler, _writer, Now);
+        HttpMetrics.UpgradedConnections.Add(1, _listener.Tags);
         Context.Watch(handler);
         handler.Tell(new WebSocketOpened(Self, request, accept.Subprotocol), Self);
         Become(WebSocketOpen);

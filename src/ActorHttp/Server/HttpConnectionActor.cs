@@ -101,7 +101,11 @@ internal sealed partial class HttpConnectionActor : UntypedActor
     {
         _timeouts.Dispose();
         if (!_transportClosed) _tcp.Tell(Tcp.Abort.Instance);
-        _webSocket?.OnConnectionLost("the connection closed");
+        if (_webSocket != null)
+        {
+            _webSocket.OnConnectionLost("the connection closed");
+            HttpMetrics.UpgradedConnections.Add(-1, _listener.Tags);
+        }
         AbandonQueued();
         _exchanges.CancelStreams();
         if (_upload.Streaming) _upload.Fail(StatusCodes.BadRequest, "the connection closed");

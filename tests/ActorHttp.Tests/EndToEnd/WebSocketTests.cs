@@ -187,6 +187,35 @@ public sealed class WebSocketTests
     }
 
     [Fact]
+    public async Task Upgraded_connections_are_counted_while_open()
+    {
+        var (server, registry) = await StartAsync();
+        await using var _s = server;
+        long upgraded = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ActorHttp.Observability.HttpMetrics.MeterName && instrument.Name == "actorhttp.upgraded_connections")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            // The meter is the process's: only this server's listener port counts.
+            foreach (var tag in tags)
+                if (tag.Key == "server.port" && Equals(tag.Value, server.Port)) Interlocked.Add(ref upgraded, value);
+        });
+        listener.Start();
+
+        using var client = await ConnectAsync(server, "/ws/chat");
+        await registry.FirstSocket;
+        Assert.Equal(1, Interlocked.Read(ref upgraded));
+        client.Abort();
+        await registry.FirstClosed;
+        for (var i = 0; i < 200 && Interlocked.Read(ref upgraded) != 0; i++) await Task.Delay(25); // bounded: the actor's PostStop follows
+        Assert.Equal(0, Interlocked.Read(ref upgraded));
+    }
+
+    [Fact]
     public async Task A_refused_upgrade_gets_the_handler_s_response_and_the_connection_closes()
     {
         var (server, _) = await StartAsync();
