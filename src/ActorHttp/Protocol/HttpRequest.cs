@@ -80,10 +80,25 @@ public sealed record HttpRequest
     /// </summary>
     public WebSockets.WebSocketHandshakeResult.Accepted? WebSocket { get; init; }
 
+    /// <summary>
+    /// Values request filters attached for the handler, by name (e.g. <c>ApiKeyFilter.ClientItem</c>: the name of the API key
+    /// the request presented). Empty unless a filter added some with <see cref="WithItem"/>. Local to the node: a sharded
+    /// route does not carry them to another node.
+    /// </summary>
+    public IReadOnlyDictionary<string, object> Items { get; init; } = EmptyItems;
+
+    /// <summary>A copy of this request with <paramref name="key"/> set to <paramref name="value"/> in <see cref="Items"/>.</summary>
+    public HttpRequest WithItem(string key, object value)
+    {
+        var items = new Dictionary<string, object>(Items, StringComparer.Ordinal) { [key] = value };
+        return this with { Items = items };
+    }
+
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyAsString() => Body.IsEmpty ? "" : Encoding.UTF8.GetString(Body.ToReadOnlySpan());
 
     internal static readonly IReadOnlyDictionary<string, string> EmptyRouteValues = new Dictionary<string, string>();
+    private static readonly IReadOnlyDictionary<string, object> EmptyItems = new Dictionary<string, object>();
 
     /// <summary>
     /// Holds the parsed query once asked for. A struct that equals every other, so the cache never changes the record's

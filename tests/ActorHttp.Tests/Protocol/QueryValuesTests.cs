@@ -89,6 +89,16 @@ public sealed class QueryValuesTests
         Assert.NotEqual(request, request with { Query = "a=2" });
     }
 
+    [Fact]
+    public void Items_are_added_to_a_copy()
+    {
+        var request = Request("");
+        var with = request.WithItem("user", "ada").WithItem("role", "admin");
+        Assert.Empty(request.Items);
+        Assert.Equal("ada", with.Items["user"]);
+        Assert.Equal("admin", with.Items["role"]);
+    }
+
     // ------------------------------------------------------------------ properties
 
     /// <summary>Text made of the pieces a query gets wrong most easily: separators, escapes, '+', spaces, non-ASCII, surrogate pairs.</summary>
