@@ -12,6 +12,9 @@ namespace ActorHttp.Routing;
 /// Unknown path → 404; known path, other method → 405 with <c>Allow</c> (OPTIONS → 204 with <c>Allow</c>);
 /// a method no route names and RFC 9110 does not define → 501. <c>OPTIONS *</c> (asterisk-form, RFC 9110 §9.3.7) asks
 /// about the server as a whole: 204 with <c>Allow</c> listing the methods of all routes; <c>*</c> with another method → 400.
+/// A route with filters or a CORS policy goes through its <see cref="RoutePipeline"/>: a CORS preflight is answered here by
+/// the policy of the route serving the method asked about (before any filter); other requests run the route's filters.
+/// Paths whose routes have neither cost one null check.
 /// </summary>
 public sealed class RouteTable : IRequestRouter
 {
