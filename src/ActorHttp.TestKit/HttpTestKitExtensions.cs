@@ -47,6 +47,7 @@ public static class HttpTestKitExtensions
     /// <summary>
     /// Routes <paramref name="request"/> through <paramref name="routes"/> as a connection would (404, 405, 501,
     /// transparent HEAD, route values, filters, CORS) and returns the response, from the handler, a filter or the router itself.
+    /// A router (or plain filter) that throws fails the test with the exception: a connection would answer 500 and log it.
     /// </summary>
     public static HttpResponse Send(this TestKitBase kit, IRequestRouter routes, HttpRequest request, TimeSpan? timeout = null)
     {

@@ -96,6 +96,8 @@ internal sealed class RoutePipeline
             return;
         }
         if (response != null) client.Tell(Decorate(response, cors), ActorRefs.NoSender);
+        else if (index < _stages.Length && RouteTable.IsTerminated(_stages[index].Actor!))
+            client.Tell(HttpResponse.Error(StatusCodes.InternalServerError, $"the route's filter '{_stages[index].Name}' has stopped"), ActorRefs.NoSender);
         else if (index < _stages.Length) _stages[index].Actor!.Tell(request, new Continuation(this, index, client, cors));
         else if (RouteTable.IsTerminated(_handler)) client.Tell(HandlerGone, ActorRefs.NoSender);
         else _handler.Tell(request, cors == null ? client : new Decorator(this, client, cors));

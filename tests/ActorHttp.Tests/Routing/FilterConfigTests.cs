@@ -87,6 +87,13 @@ public sealed class FilterConfigTests
               }
             }
             """);
+        var on = Load("""
+            actor-http.cors.allowed-origins = ["http://localhost:5173"]
+            actor-http.routes.a { path = "/a", handler = echo, cors = on }
+            actor-http.routes.b { path = "/b", handler = echo }
+            """);
+        Assert.Equal(["http://localhost:5173"], Route(on, "a").Cors!.AllowedOrigins); // the global policy, for this route only
+        Assert.Null(Route(on, "b").Cors);
         Assert.Equal(["https://app.example.com"], Route(routes, "a").Cors!.AllowedOrigins);
         Assert.Equal(TimeSpan.FromMinutes(1), Route(routes, "a").Cors!.MaxAge);
         Assert.True(Route(routes, "b").Cors!.AnyOrigin);

@@ -213,6 +213,17 @@ public sealed class RouteFilterTests : TestKit
         Assert.Equal("late", connection.ExpectMsg<FilterResult>().Response!.BodyAsString());
     }
 
+    [Fact]
+    public void A_stopped_actor_filter_is_answered_500_at_once()
+    {
+        var filter = Sys.ActorOf(Props.Create(() => new Oracle()));
+        Watch(filter);
+        Sys.Stop(filter);
+        ExpectTerminated(filter);
+        var table = this.Materialize(new Routes().Get("/a", Props.Create(() => new ItemsHandler())).WithFilters(FilterDefinition.ForActor("gone", filter)));
+        this.Send(table, Request("GET", "/a")).ShouldHaveStatus(500).ShouldHaveBodyContaining("the route's filter 'gone' has stopped");
+    }
+
     // ------------------------------------------------------------------ CORS
 
     private RouteTable CorsTable(CorsPolicy policy, IActorRef? handler = null)
