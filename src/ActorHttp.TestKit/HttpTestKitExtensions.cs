@@ -46,11 +46,20 @@ public static class HttpTestKitExtensions
 
     /// <summary>
     /// Routes <paramref name="request"/> through <paramref name="routes"/> as a connection would (404, 405, 501,
-    /// transparent HEAD, route values) and returns the response, from the handler or from the router itself.
+    /// transparent HEAD, route values, filters, CORS) and returns the response, from the handler, a filter or the router itself.
+    /// A router (or plain filter) that throws fails the test with the exception: a connection would answer 500 and log it.
     /// </summary>
     public static HttpResponse Send(this TestKitBase kit, IRequestRouter routes, HttpRequest request, TimeSpan? timeout = null)
     {
-        var decision = routes.Route(request);
+        RouteDecision decision;
+        try
+        {
+            decision = routes.Route(request);
+        }
+        catch (Exception e)
+        {
+            throw Fail($"routing failed (the client would get 500): {e}");
+        }
         if (decision.Response is { } immediate) return immediate;
         return kit.Send(decision.Handler!, decision.Request!, timeout);
     }
@@ -61,9 +70,13 @@ public static class HttpTestKitExtensions
         Exchange(kit, handler, request, timeout) as StreamedResponse
         ?? throw new Xunit.Sdk.XunitException("the handler answered with a complete response, not a streamed one");
 
-    /// <summary>Creates the handler actors of <paramref name="routes"/> in the kit's actor system, ready for <see cref="Send(TestKitBase, IRequestRouter, HttpRequest, TimeSpan?)"/>.</summary>
-    public static RouteTable Materialize(this TestKitBase kit, Routes routes) =>
-        RoutingExtensions.MaterializeAsync(kit.Sys, routes).GetAwaiter().GetResult();
+    /// <summary>
+    /// Creates the handler actors (and filters) of <paramref name="routes"/> in the kit's actor system, ready for
+    /// <see cref="Send(TestKitBase, IRequestRouter, HttpRequest, TimeSpan?)"/>. <paramref name="clock"/> is what
+    /// time-dependent filters read (a rate limit): pass a <c>FakeTimeProvider</c> and advance it instead of waiting.
+    /// </summary>
+    public static RouteTable Materialize(this TestKitBase kit, Routes routes, TimeProvider? clock = null) =>
+        RoutingExtensions.MaterializeAsync(kit.Sys, routes, clock: clock).GetAwaiter().GetResult();
 
     /// <summary>One exchange, the connection's side played by a probe: an <see cref="HttpResponse"/> or a <see cref="StreamedResponse"/>.</summary>
     private static object Exchange(TestKitBase kit, IActorRef handler, HttpRequest request, TimeSpan? timeout)

@@ -23,8 +23,25 @@ public sealed record HttpRequest
     /// <summary>The path of the target, still percent-encoded as sent (always starts with '/', or is <c>*</c>).</summary>
     public required string Path { get; init; }
 
-    /// <summary>The query of the target without the leading '?', or empty.</summary>
-    public string Query { get; init; } = "";
+    /// <summary>The query of the target without the leading '?', or empty; still percent-encoded as sent.</summary>
+    public string Query
+    {
+        get;
+        init
+        {
+            field = value;
+            _queryValues = default; // a copy made with `with { Query = … }` must not keep the old query's values
+        }
+    } = "";
+
+    /// <summary>
+    /// <see cref="Query"/> parsed into decoded name/value pairs (see <see cref="Protocol.QueryValues"/>):
+    /// <c>request.QueryValues["page"]</c>, <c>GetAll("tag")</c>. Parsed on first use and kept, so requests that never ask
+    /// cost nothing.
+    /// </summary>
+    public QueryValues QueryValues => _queryValues.Value ??= Query.Length == 0 ? QueryValues.Empty : QueryValues.Parse(Query);
+
+    private QueryCache _queryValues;
 
     /// <summary>The protocol version the client used.</summary>
     public HttpProtocol Protocol { get; init; } = HttpProtocol.Http11;
@@ -69,10 +86,38 @@ public sealed record HttpRequest
     /// </summary>
     public WebSockets.WebSocketHandshakeResult.Accepted? WebSocket { get; init; }
 
+    /// <summary>
+    /// Values request filters attached for the handler, by name (e.g. <c>ApiKeyFilter.ClientItem</c>: the name of the API key
+    /// the request presented). Empty unless a filter added some with <see cref="WithItem"/>. Local to the node: a sharded
+    /// route does not carry them to another node.
+    /// </summary>
+    public IReadOnlyDictionary<string, object> Items { get; init; } = EmptyItems;
+
+    /// <summary>A copy of this request with <paramref name="key"/> set to <paramref name="value"/> in <see cref="Items"/>.</summary>
+    public HttpRequest WithItem(string key, object value)
+    {
+        var items = new Dictionary<string, object>(Items, StringComparer.Ordinal) { [key] = value };
+        return this with { Items = items };
+    }
+
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyAsString() => Body.IsEmpty ? "" : Encoding.UTF8.GetString(Body.ToReadOnlySpan());
 
     internal static readonly IReadOnlyDictionary<string, string> EmptyRouteValues = new Dictionary<string, string>();
+    private static readonly IReadOnlyDictionary<string, object> EmptyItems = new Dictionary<string, object>();
+
+    /// <summary>
+    /// Holds the parsed query once asked for. A struct that equals every other, so the cache never changes the record's
+    /// equality or hash (a request equals its copy whether or not either has parsed its query), at no allocation.
+    /// Two threads asking at once both parse and one result is kept: harmless, both are equal.
+    /// </summary>
+    private struct QueryCache : IEquatable<QueryCache>
+    {
+        public QueryValues? Value;
+        public readonly bool Equals(QueryCache other) => true;
+        public override readonly bool Equals(object? obj) => obj is QueryCache;
+        public override readonly int GetHashCode() => 0;
+    }
 
     /// <summary>A one-line summary for logs: method, target and protocol.</summary>
     public override string ToString() => $"{Method} {Target} {(Protocol == HttpProtocol.Http11 ? "HTTP/1.1" : "HTTP/1.0")}";

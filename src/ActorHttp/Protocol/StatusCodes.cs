@@ -11,6 +11,8 @@ public static class StatusCodes
     public const int MovedPermanently = 301;
     public const int NotModified = 304;
     public const int BadRequest = 400;
+    public const int Unauthorized = 401;
+    public const int Forbidden = 403;
     public const int NotFound = 404;
     public const int MethodNotAllowed = 405;
     public const int RequestTimeout = 408;
@@ -19,6 +21,7 @@ public static class StatusCodes
     public const int RangeNotSatisfiable = 416;
     public const int ExpectationFailed = 417;
     public const int UpgradeRequired = 426;
+    public const int TooManyRequests = 429;
     public const int RequestHeaderFieldsTooLarge = 431;
     public const int InternalServerError = 500;
     public const int NotImplemented = 501;

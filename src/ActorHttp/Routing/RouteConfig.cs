@@ -4,6 +4,7 @@ using ActorHttp.Handlers;
 using ActorHttp.Handlers.StaticFiles;
 using ActorHttp.Handlers.WebSockets;
 using ActorHttp.Protocol;
+using ActorHttp.Routing.Filters;
 
 namespace ActorHttp.Routing;
 
@@ -23,8 +24,9 @@ public delegate Props RouteHandlerFactory(Config route, string key);
 public delegate Props ActorTypeProps(Type actorType, Config route);
 
 /// <summary>
-/// Reads routes from HOCON (the <c>actor-http.routes</c> section; syntax in reference.conf). Every mistake is a
-/// <see cref="ConfigurationException"/> naming the route and the key.
+/// Reads routes from HOCON (the <c>actor-http.routes</c> section, with the filters of <c>actor-http.filter-definitions</c>
+/// they name and the CORS policies of <c>actor-http.cors</c> and their own <c>cors</c>; syntax in reference.conf). Every
+/// mistake is a <see cref="ConfigurationException"/> naming the route and the key.
 /// </summary>
 public static class RouteConfig
 {
@@ -36,6 +38,10 @@ public static class RouteConfig
     public static Routes Load(Config config, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers = null, ActorTypeProps? actorTypeProps = null)
     {
         var routes = new Routes();
+        var withDefaults = config.WithFallback(Server.HttpServer.DefaultConfig());
+        var filters = FilterConfig.LoadDefinitions(withDefaults, actorTypeProps);
+        var globalFilters = FilterConfig.Named(new ConfigKeys(withDefaults.GetConfig("actor-http"), "actor-http").List("filters"), "actor-http.filters", filters);
+        var globalCors = FilterConfig.GlobalCors(withDefaults);
         if (!config.HasPath("actor-http.routes")) return routes;
         var section = config.GetConfig("actor-http.routes");
         if (section.IsEmpty) return routes;
@@ -46,7 +52,11 @@ public static class RouteConfig
             if (section.GetValue(name) is not { } value || (!value.IsObject() && value.GetString() == null)) continue;
             try
             {
-                routes = LoadOne(routes, name, section.GetConfig(name), key, extraHandlers, actorTypeProps);
+                var route = section.GetConfig(name);
+                routes = LoadOne(routes, name, route, key, extraHandlers, actorTypeProps);
+                var own = route.HasPath("filters") ? FilterConfig.Named(new ConfigKeys(route, key).List("filters"), $"{key}.filters", filters) : [];
+                var cors = FilterConfig.RouteCors(route, key, withDefaults, globalCors);
+                routes = routes.ChangeLast(definition => definition with { Filters = [.. globalFilters, .. own], Cors = cors });
             }
             catch (ConfigurationException) { throw; }
             catch (Exception e)

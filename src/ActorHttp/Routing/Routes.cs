@@ -1,5 +1,7 @@
 using Akka.Actor;
 using ActorHttp.Protocol;
+using ActorHttp.Routing.Cors;
+using ActorHttp.Routing.Filters;
 
 namespace ActorHttp.Routing;
 
@@ -14,7 +16,14 @@ namespace ActorHttp.Routing;
 /// <see cref="HttpRequest.WebSocket"/> set, to be answered with a <c>WebSocketAccept</c> or an ordinary refusal.
 /// </param>
 public sealed record RouteDefinition(string Name, IReadOnlyList<string> Methods, PathTemplate Template, Props? HandlerProps, IActorRef? Handler,
-    bool WebSocket = false);
+    bool WebSocket = false)
+{
+    /// <summary>Filters the request passes, in order, before it reaches the handler (see <see cref="Routes.WithFilters(FilterDefinition[])"/>).</summary>
+    public IReadOnlyList<FilterDefinition> Filters { get; init; } = [];
+
+    /// <summary>The route's CORS policy, or null for none (see <see cref="Routes.WithCors"/>).</summary>
+    public CorsPolicy? Cors { get; init; }
+}
 
 /// <summary>
 /// Builds a route table in code: <c>new Routes().Get("/plaintext", TextHandler.Props("Hello"))</c>.
@@ -56,6 +65,35 @@ public sealed class Routes
     /// <summary>Adds a WebSocket route (GET) served by an existing actor.</summary>
     public Routes WebSocket(string template, IActorRef handler, string? name = null) =>
         Add([HttpMethods.Get], template, null, handler, name, webSocket: true);
+
+    /// <summary>
+    /// Runs <paramref name="filters"/>, in the order given, before the handler of every route defined so far (to cover all
+    /// routes, call it last; to cover some, on a <see cref="Routes"/> of their own that you <see cref="Concat"/>). Each call
+    /// wraps what is there: its filters run before those the routes already have, as global filters run before a route's
+    /// own in HOCON. A definition named by several routes is one filter (e.g. one set of rate-limit buckets).
+    /// </summary>
+    public Routes WithFilters(params FilterDefinition[] filters)
+    {
+        if (filters.Length == 0) return this;
+        return new([.. _definitions.Select(d => d with { Filters = [.. filters, .. d.Filters] })]);
+    }
+
+    /// <summary>Runs plain <paramref name="filters"/> before the routes defined so far (see <see cref="WithFilters(FilterDefinition[])"/>).</summary>
+    public Routes WithFilters(params IRequestFilter[] filters) => WithFilters([.. filters.Select(f => FilterDefinition.Of(f))]);
+
+    /// <summary>
+    /// Gives the routes defined so far that have no CORS policy of their own <paramref name="policy"/> (a policy set
+    /// earlier, closer to the route, wins).
+    /// </summary>
+    /// <exception cref="ArgumentException">The policy is unusable or unsafe (e.g. any origin with credentials).</exception>
+    public Routes WithCors(CorsPolicy policy)
+    {
+        policy.Validate();
+        return new([.. _definitions.Select(d => d.Cors == null ? d with { Cors = policy } : d)]);
+    }
+
+    /// <summary>The routes with the last one changed by <paramref name="change"/> (HOCON routes get their filters so).</summary>
+    internal Routes ChangeLast(Func<RouteDefinition, RouteDefinition> change) => new([.. _definitions.SkipLast(1), change(_definitions[^1])]);
 
     /// <summary>Adds the routes of <paramref name="other"/> after these.</summary>
     public Routes Concat(Routes other) => new([.. _definitions, .. other._definitions]);

@@ -91,6 +91,31 @@ public sealed class HostProcessTests : IDisposable
 
             using var echo = await client.PostAsync("/echo", new StringContent("ping"));
             Assert.Equal("ping", await echo.Content.ReadAsStringAsync());
+
+            // The demo routes of filters and CORS.
+            using var noKey = await client.GetAsync("/admin/hello");
+            Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+            using var withKey = new HttpRequestMessage(HttpMethod.Get, "/admin/hello") { Headers = { { "Authorization", "Bearer demo-key-not-a-secret-0001" } } };
+            using var admitted = await client.SendAsync(withKey);
+            Assert.Equal("Hello, holder of an API key!", await admitted.Content.ReadAsStringAsync());
+
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/quote")
+                { Headers = { { "Origin", "http://localhost:5173" }, { "Access-Control-Request-Method", "GET" } } };
+            using var preflighted = await client.SendAsync(preflight);
+            Assert.Equal(HttpStatusCode.NoContent, preflighted.StatusCode);
+            Assert.Equal("http://localhost:5173", preflighted.Headers.GetValues("Access-Control-Allow-Origin").Single());
+
+            // Five at once, then one a second: a quick burst meets a 429 (each request would have to take 200 ms to miss it).
+            HttpResponseMessage? limited = null;
+            for (var i = 0; i < 100 && limited == null; i++)
+            {
+                var attempt = await client.GetAsync("/limited");
+                if (attempt.StatusCode == HttpStatusCode.TooManyRequests) limited = attempt;
+                else attempt.Dispose();
+            }
+            Assert.NotNull(limited);
+            Assert.NotNull(limited.Headers.RetryAfter?.Delta);
+            limited.Dispose();
         }
 
         // The WebSocket echo of hocon/standalone.conf.

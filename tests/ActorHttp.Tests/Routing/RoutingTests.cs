@@ -169,9 +169,14 @@ public sealed class RouteConfigTests
         var roots = ConfigurationFactory.ParseString($"actor-http.routes.index.root = \"{Site("")}\"\nactor-http.routes.assets.root = \"{Site("assets")}\"");
         var config = roots.WithFallback(standalone);
         var routes = RouteConfig.Load(config, ActorHttp.Cluster.ClusterRouteHandlers.Create(config)); // counters are sharded
-        Assert.Equal(["index", "assets", "plaintext", "echo", "ws-echo", "health", "health-live", "health-ready", "counters", "counter-events", "counter-socket", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        Assert.Equal(["index", "assets", "plaintext", "echo", "ws-echo", "health", "health-live", "health-ready", "counters", "counter-events", "counter-socket", "api-quote", "limited", "admin-hello", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
         Assert.True(routes.Definitions.Single(d => d.Name == "ws-echo").WebSocket);
+        // The demo routes of filters and CORS; the rest have neither.
+        Assert.Equal(["http://localhost:5173", "http://127.0.0.1:5173"], routes.Definitions.Single(d => d.Name == "api-quote").Cors!.AllowedOrigins);
+        Assert.Equal(["demo-rate-limit"], routes.Definitions.Single(d => d.Name == "limited").Filters.Select(f => f.Name));
+        Assert.Equal(["demo-api-key"], routes.Definitions.Single(d => d.Name == "admin-hello").Filters.Select(f => f.Name));
+        Assert.All(routes.Definitions.Where(d => d.Name is not ("api-quote" or "limited" or "admin-hello")), d => Assert.True(d.Filters.Count == 0 && d.Cors == null));
     }
 
     [Theory]
