@@ -77,7 +77,11 @@ internal sealed partial class HttpConnectionActor
             case HandlerReply reply:
                 OnLateReply(reply.Sequence, reply.Message);
                 break;
-            case WriteDeferred or RejectOverCapacity:
+            case WriteDeferred:
+                _writer.DeferralExpired();
+                ApplyWebSocket(SessionStep.Continue);
+                break;
+            case RejectOverCapacity:
                 break;
             default:
                 Unhandled(message);
@@ -94,7 +98,11 @@ internal sealed partial class HttpConnectionActor
             return;
         }
         if (step == SessionStep.Close) _webSocketEnding = true;
-        if (!_writer.AwaitingAck && !_writer.Pending.IsEmpty)
+        // The first frame of a burst waits one turn of the mailbox (as pipelined responses do), so the sends already on
+        // their way (a handler answering a batch of messages) go out in the same write.
+        var decision = _writer.Decide(replyAwaited: !_webSocketEnding);
+        if (decision == WriteDecision.Defer) Self.Tell(WriteDeferred.Instance);
+        else if (decision == WriteDecision.Write)
         {
             var now = Now;
             _tcp.Tell(Tcp.Write.Create(_writer.TakeWrite(now, out _), WriteAck.Instance));
