@@ -21,8 +21,6 @@ internal readonly record struct FilterStage(string Name, IRequestFilter? Filter,
 /// </summary>
 internal sealed class RoutePipeline
 {
-    private static readonly HttpResponse HandlerGone = HttpResponse.Error(StatusCodes.InternalServerError, "the route's handler has stopped");
-
     private readonly IActorRef _handler;
     private readonly FilterStage[] _stages;
     private readonly string _route;
@@ -47,7 +45,7 @@ internal sealed class RoutePipeline
         if (RunPlain(ref request, ref index) is { } response) return RouteDecision.Respond(Decorate(response, cors), _route);
         if (index == _stages.Length)
         {
-            if (RouteTable.IsTerminated(_handler)) return RouteDecision.Respond(HandlerGone, _route);
+            if (RouteTable.IsTerminated(_handler)) return RouteDecision.Respond(RouteTable.HandlerGone, _route);
             if (cors == null) return RouteDecision.Dispatch(_handler, request, _route, webSocket);
         }
         return RouteDecision.Dispatch(new Entry(this, index, cors), request, _route, webSocket);
@@ -99,7 +97,7 @@ internal sealed class RoutePipeline
         else if (index < _stages.Length && RouteTable.IsTerminated(_stages[index].Actor!))
             client.Tell(HttpResponse.Error(StatusCodes.InternalServerError, $"the route's filter '{_stages[index].Name}' has stopped"), ActorRefs.NoSender);
         else if (index < _stages.Length) _stages[index].Actor!.Tell(request, new Continuation(this, index, client, cors));
-        else if (RouteTable.IsTerminated(_handler)) client.Tell(HandlerGone, ActorRefs.NoSender);
+        else if (RouteTable.IsTerminated(_handler)) client.Tell(RouteTable.HandlerGone, ActorRefs.NoSender);
         else _handler.Tell(request, cors == null ? client : new Decorator(this, client, cors));
     }
 

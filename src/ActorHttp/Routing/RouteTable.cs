@@ -46,7 +46,7 @@ public sealed class RouteTable : IRequestRouter
 
     private static readonly HttpResponse NotFound = HttpResponse.Error(StatusCodes.NotFound);
     private static readonly HttpResponse NotImplemented = HttpResponse.Error(StatusCodes.NotImplemented, "method not supported");
-    private static readonly HttpResponse HandlerGone = HttpResponse.Error(StatusCodes.InternalServerError, "the route's handler has stopped");
+    internal static readonly HttpResponse HandlerGone = HttpResponse.Error(StatusCodes.InternalServerError, "the route's handler has stopped");
     private static readonly HttpResponse AsteriskNotOptions = HttpResponse.Error(StatusCodes.BadRequest, "asterisk-form target only for OPTIONS");
 
     /// <summary>The request-target (and path) of asterisk-form, and the route name its answers are counted under.</summary>

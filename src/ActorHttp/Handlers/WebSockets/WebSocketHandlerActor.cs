@@ -14,10 +14,7 @@ namespace ActorHttp.Handlers.WebSockets;
 /// </summary>
 public abstract class WebSocketHandlerActor : UntypedActor
 {
-    private static readonly HttpResponse UpgradeRequired = HttpResponse.Error(StatusCodes.UpgradeRequired, "this resource is a WebSocket") with
-    {
-        Headers = [new HttpHeader("Upgrade", "websocket"), new HttpHeader("Sec-WebSocket-Version", WebSocketHandshake.SupportedVersion)],
-    };
+    private static readonly HttpResponse UpgradeRequired = WebSocketHandshake.UpgradeRequired("this resource is a WebSocket");
 
     /// <summary>The subprotocols this handler speaks, most preferred first; the first the client offers is chosen.</summary>
     protected virtual IReadOnlyList<string> Subprotocols => [];

@@ -57,6 +57,16 @@ public readonly record struct WebSocketExtensionParameter(string Name, string? V
 /// </summary>
 public static class WebSocketHandshake
 {
+    /// <summary>
+    /// 426 Upgrade Required with <paramref name="reason"/>: the answer to a request that must speak WebSocket version 13
+    /// (a wrong version, or a plain request to a WebSocket resource). RFC 9110 §15.5.22: a 426 names the protocol to
+    /// upgrade to.
+    /// </summary>
+    public static HttpResponse UpgradeRequired(string reason) => HttpResponse.Error(StatusCodes.UpgradeRequired, reason) with
+    {
+        Headers = [new HttpHeader("Upgrade", "websocket"), new HttpHeader("Sec-WebSocket-Version", SupportedVersion)],
+    };
+
     /// <summary>The only protocol version spoken (RFC 6455), as <c>Sec-WebSocket-Version</c> carries it.</summary>
     public const string SupportedVersion = "13";
 
@@ -86,13 +96,7 @@ public static class WebSocketHandshake
 
         var version = SingleValue(headers, "Sec-WebSocket-Version"u8, out var versionCount);
         if (versionCount != 1 || !version.SequenceEqual("13"u8))
-            return new WebSocketHandshakeResult.Rejected(
-                HttpResponse.Error(StatusCodes.UpgradeRequired, "unsupported Sec-WebSocket-Version") with
-                {
-                    // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
-                    Headers = [new HttpHeader("Upgrade", "websocket"), new HttpHeader("Sec-WebSocket-Version", SupportedVersion)],
-                },
-                "unsupported Sec-WebSocket-Version");
+            return new WebSocketHandshakeResult.Rejected(UpgradeRequired("unsupported Sec-WebSocket-Version"), "unsupported Sec-WebSocket-Version");
 
         var keyBytes = SingleValue(headers, "Sec-WebSocket-Key"u8, out var keyCount);
         if (keyCount == 0) return BadRequest("missing Sec-WebSocket-Key");
