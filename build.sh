@@ -109,6 +109,11 @@ do_test() {
     summary="0 passed, 0 failed"
   fi
 
+  # Name the failed tests right above the totals: the tail of a CI log is often all that is kept.
+  if [[ ! "$summary" =~ ,\ 0\ failed ]] && command -v python3 >/dev/null 2>&1; then
+    python3 scripts/failed-tests.py "$RESULTS_DIR" || true
+  fi
+
   if [ "$rc" -eq 0 ] && [[ ! "$summary" =~ ,\ 0\ failed ]]; then
     rc=1
   fi
