@@ -17,6 +17,7 @@ public static class StatusCodes
     public const int MethodNotAllowed = 405;
     public const int RequestTimeout = 408;
     public const int PayloadTooLarge = 413;
+    public const int UnsupportedMediaType = 415;
     public const int UriTooLong = 414;
     public const int RangeNotSatisfiable = 416;
     public const int ExpectationFailed = 417;

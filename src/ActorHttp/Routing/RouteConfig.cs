@@ -4,7 +4,10 @@ using ActorHttp.Handlers;
 using ActorHttp.Handlers.StaticFiles;
 using ActorHttp.Handlers.WebSockets;
 using ActorHttp.Protocol;
+using ActorHttp.Protocol.Compression;
+using ActorHttp.Routing.Cors;
 using ActorHttp.Routing.Filters;
+using ActorHttp.Server;
 
 namespace ActorHttp.Routing;
 
@@ -25,7 +28,8 @@ public delegate Props ActorTypeProps(Type actorType, Config route);
 
 /// <summary>
 /// Reads routes from HOCON (the <c>actor-http.routes</c> section, with the filters of <c>actor-http.filter-definitions</c>
-/// they name and the CORS policies of <c>actor-http.cors</c> and their own <c>cors</c>; syntax in reference.conf). Every
+/// they name, the CORS and compression policies of <c>actor-http.cors</c>, <c>actor-http.compression</c> and their own
+/// <c>cors</c> and <c>compression</c> (see <see cref="RoutePolicies"/>), and their limits; syntax in reference.conf). Every
 /// mistake is a <see cref="ConfigurationException"/> naming the route and the key.
 /// </summary>
 public static class RouteConfig
@@ -41,7 +45,8 @@ public static class RouteConfig
         var withDefaults = config.WithFallback(Server.HttpServer.DefaultConfig());
         var filters = FilterConfig.LoadDefinitions(withDefaults, actorTypeProps);
         var globalFilters = FilterConfig.Named(new ConfigKeys(withDefaults.GetConfig("actor-http"), "actor-http").List("filters"), "actor-http.filters", filters);
-        var globalCors = FilterConfig.GlobalCors(withDefaults);
+        var globalCors = RoutePolicies.Global(withDefaults, "cors", CorsOf);
+        var globalCompression = RoutePolicies.Global(withDefaults, "compression", CompressionPolicy.FromConfig);
         if (!config.HasPath("actor-http.routes")) return routes;
         var section = config.GetConfig("actor-http.routes");
         if (section.IsEmpty) return routes;
@@ -53,10 +58,15 @@ public static class RouteConfig
             try
             {
                 var route = section.GetConfig(name);
-                routes = LoadOne(routes, name, route, key, extraHandlers, actorTypeProps);
+                var compression = RoutePolicies.ForRoute(route, key, "compression", withDefaults, globalCompression, CompressionPolicy.FromConfig);
+                routes = LoadOne(routes, name, route, key, extraHandlers, actorTypeProps, compression);
                 var own = route.HasPath("filters") ? FilterConfig.Named(new ConfigKeys(route, key).List("filters"), $"{key}.filters", filters) : [];
-                var cors = FilterConfig.RouteCors(route, key, withDefaults, globalCors);
-                routes = routes.ChangeLast(definition => definition with { Filters = [.. globalFilters, .. own], Cors = cors });
+                var cors = RoutePolicies.ForRoute(route, key, "cors", withDefaults, globalCors, CorsOf);
+                var limits = LimitsOf(route, key);
+                routes = routes.ChangeLast(definition => definition with
+                {
+                    Filters = [.. globalFilters, .. own], Cors = cors, Compression = compression, Limits = limits,
+                });
             }
             catch (ConfigurationException) { throw; }
             catch (Exception e)
@@ -67,8 +77,23 @@ public static class RouteConfig
         return routes;
     }
 
+    private static CorsPolicy CorsOf(Config section, string key) => CorsPolicy.FromConfig(section, key);
+
+    /// <summary>A route's own <c>max-body-size</c>, <c>stream-request-body</c> and <c>response-timeout</c>, or null when it sets none.</summary>
+    private static RouteLimits? LimitsOf(Config route, string key)
+    {
+        var keys = new ConfigKeys(route, key);
+        var limits = new RouteLimits
+        {
+            MaxBodySize = route.HasPath("max-body-size") ? keys.Size("max-body-size", 0, int.MaxValue) : null,
+            StreamRequestBody = route.HasPath("stream-request-body") ? keys.Bool("stream-request-body") : null,
+            ResponseTimeout = route.HasPath("response-timeout") ? keys.Duration("response-timeout") : null,
+        };
+        return limits is { MaxBodySize: null, StreamRequestBody: null, ResponseTimeout: null } ? null : limits;
+    }
+
     private static Routes LoadOne(Routes routes, string name, Config route, string key, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers,
-        ActorTypeProps? actorTypeProps)
+        ActorTypeProps? actorTypeProps, CompressionPolicy? compression)
     {
         if (route == null || route.IsEmpty) throw new ConfigurationException($"{key}: must be an object with path, methods and handler");
         var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
@@ -89,7 +114,10 @@ public static class RouteConfig
             "metrics" => MetricsHandler.Props(),
             "actor-census" => ActorCensusHandler.Props(),
             "sleep" => SleepHandler.Props(route.GetTimeSpan("delay", TimeSpan.FromSeconds(1)), route.GetTimeSpan("max-delay", TimeSpan.FromSeconds(10))),
-            "static" => StaticFileHandler.Props(StaticFileSettings.FromConfig(route, key, PathTemplate.Parse(path).CatchAllParameter)),
+            "static" => StaticFileHandler.Props(StaticFileSettings.FromConfig(route, key, PathTemplate.Parse(path).CatchAllParameter) with
+            {
+                Compression = compression,
+            }),
             _ => PropsOfType(handler, route, key, create: actorTypeProps),
         };
         var dispatcher = route.GetString("dispatcher", "");

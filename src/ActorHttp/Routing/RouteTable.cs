@@ -23,8 +23,10 @@ public sealed class RouteTable : IRequestRouter
     /// filters or a CORS policy (null when none has: the common case costs one null check).
     /// </summary>
     private sealed class PathHandlers(string template, Dictionary<string, IActorRef> byMethod, bool transparentHead, bool webSocket,
-        Dictionary<string, RoutePipeline>? pipelines)
+        Dictionary<string, RoutePipeline>? pipelines, Dictionary<string, RouteSettings>? settings)
     {
+        /// <summary>Method → the route's limits and compression, for the routes that have any (null when none has).</summary>
+        public readonly Dictionary<string, RouteSettings>? Settings = settings;
         public readonly string Template = template;
         /// <summary>The GET handler accepts WebSocket upgrades.</summary>
         public readonly bool WebSocket = webSocket;
@@ -75,13 +77,20 @@ public sealed class RouteTable : IRequestRouter
     {
         _transparentHead = transparentHead;
         var byTemplate = new Dictionary<string, (PathTemplate Template, Dictionary<string, IActorRef> Methods, bool WebSocket,
-            Dictionary<string, RoutePipeline>? Pipelines)>(StringComparer.Ordinal);
+            Dictionary<string, RoutePipeline>? Pipelines, Dictionary<string, RouteSettings>? Settings)>(StringComparer.Ordinal);
         var corsRules = new Dictionary<CorsPolicy, CorsRules>(ReferenceEqualityComparer.Instance);
         foreach (var (route, handler) in routes)
         {
             if (!byTemplate.TryGetValue(route.Template.Template, out var entry))
-                entry = (route.Template, new Dictionary<string, IActorRef>(StringComparer.Ordinal), false, null);
+                entry = (route.Template, new Dictionary<string, IActorRef>(StringComparer.Ordinal), false, null, null);
             foreach (var method in route.Methods) entry.Methods[method] = handler;
+            if (route.Limits != null || route.Compression != null)
+            {
+                var settings = new RouteSettings(route.Limits, route.Compression);
+                HasBodyLimits |= settings.HasBodyLimits;
+                entry.Settings ??= new Dictionary<string, RouteSettings>(StringComparer.Ordinal);
+                foreach (var method in route.Methods) entry.Settings[method] = settings;
+            }
             if (route.Filters.Count > 0 || route.Cors != null)
             {
                 CorsRules? cors = null;
@@ -92,9 +101,9 @@ public sealed class RouteTable : IRequestRouter
             }
             byTemplate[route.Template.Template] = entry with { WebSocket = entry.WebSocket || route.WebSocket };
         }
-        foreach (var (template, methods, webSocket, pipelines) in byTemplate.Values)
+        foreach (var (template, methods, webSocket, pipelines, settings) in byTemplate.Values)
         {
-            var handlers = new PathHandlers(template.Template, methods, transparentHead, webSocket, pipelines);
+            var handlers = new PathHandlers(template.Template, methods, transparentHead, webSocket, pipelines, settings);
             if (template.IsLiteral) _literal[template.Template] = handlers;
             else _templates.Add((template, handlers));
         }
@@ -104,23 +113,47 @@ public sealed class RouteTable : IRequestRouter
     }
 
     /// <inheritdoc />
+    public bool HasBodyLimits { get; }
+
+    /// <inheritdoc />
+    public RouteSettings? SettingsFor(string method, string path)
+    {
+        if (FindPath(path, out _) is not { Settings: { } settings }) return null;
+        if (settings.TryGetValue(method, out var own)) return own;
+        return _transparentHead && ReferenceEquals(method, HttpMethods.Head) && settings.TryGetValue(HttpMethods.Get, out own) ? own : null;
+    }
+
+    /// <summary>The handlers of <paramref name="path"/>: a literal route's (one lookup), else the most specific template's that matches.</summary>
+    private PathHandlers? FindPath(string path, out Dictionary<string, string>? values)
+    {
+        values = null;
+        if (_literal.TryGetValue(path, out var handlers)) return handlers;
+        foreach (var (template, candidate) in _templates)
+            if (template.TryMatch(path, out values)) return candidate;
+        return null;
+    }
+
+    /// <inheritdoc />
     public RouteDecision Route(HttpRequest request)
     {
-        Dictionary<string, string>? values = null;
-        if (!_literal.TryGetValue(request.Path, out var handlers))
-        {
-            // Paths start with '/', so asterisk-form never names a route: it is asked here, off the literal hot path.
-            if (request.Path == Asterisk)
-                return RouteDecision.Respond(request.Method == HttpMethods.Options ? _serverOptions : AsteriskNotOptions, Asterisk);
-            foreach (var (template, candidate) in _templates)
-            {
-                if (!template.TryMatch(request.Path, out values)) continue;
-                handlers = candidate;
-                break;
-            }
-            if (handlers == null) return RouteDecision.Respond(NotFound);
-        }
+        // Paths start with '/', so asterisk-form never names a route: it is asked here, off the literal hot path.
+        var handlers = FindPath(request.Path, out var values);
+        if (handlers == null)
+            return request.Path == Asterisk
+                ? RouteDecision.Respond(request.Method == HttpMethods.Options ? _serverOptions : AsteriskNotOptions, Asterisk)
+                : RouteDecision.Respond(NotFound);
+        if (handlers.Settings == null) return RouteOnPath(handlers, request, values);
+        var decision = RouteOnPath(handlers, request, values);
+        var method = request.Method;
+        if (handlers.Settings.TryGetValue(method, out var settings)
+            || (_transparentHead && ReferenceEquals(method, HttpMethods.Head) && handlers.Settings.TryGetValue(HttpMethods.Get, out settings)))
+            decision = decision with { Settings = settings };
+        return decision;
+    }
 
+    /// <summary>Routes a request to one of the handlers of its path (or answers 405/501/OPTIONS).</summary>
+    private RouteDecision RouteOnPath(PathHandlers handlers, HttpRequest request, Dictionary<string, string>? values)
+    {
         var method = request.Method;
         if (handlers.Pipelines != null) return RouteWithPipelines(handlers, request, values);
         if (handlers.ByMethod.TryGetValue(method, out var handler))

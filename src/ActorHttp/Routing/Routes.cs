@@ -1,7 +1,9 @@
 using Akka.Actor;
 using ActorHttp.Protocol;
+using ActorHttp.Protocol.Compression;
 using ActorHttp.Routing.Cors;
 using ActorHttp.Routing.Filters;
+using ActorHttp.Server;
 
 namespace ActorHttp.Routing;
 
@@ -23,6 +25,12 @@ public sealed record RouteDefinition(string Name, IReadOnlyList<string> Methods,
 
     /// <summary>The route's CORS policy, or null for none (see <see cref="Routes.WithCors"/>).</summary>
     public CorsPolicy? Cors { get; init; }
+
+    /// <summary>The route's response compression, or null for none (see <see cref="Routes.WithCompression"/>).</summary>
+    public CompressionPolicy? Compression { get; init; }
+
+    /// <summary>The route's own limits, or null for the server's (see <see cref="Routes.WithLimits"/>).</summary>
+    public RouteLimits? Limits { get; init; }
 }
 
 /// <summary>
@@ -91,6 +99,38 @@ public sealed class Routes
         policy.Validate();
         return new([.. _definitions.Select(d => d.Cors == null ? d with { Cors = policy } : d)]);
     }
+
+    /// <summary>
+    /// Compresses the responses of the routes defined so far that have no compression policy of their own (a policy set
+    /// earlier, closer to the route, wins) as <paramref name="policy"/> says, <see cref="CompressionPolicy.Default"/> when
+    /// null: gzip or Brotli as the client accepts, for compressible types of 1 KiB and more; compressed request bodies are
+    /// decoded.
+    /// </summary>
+    /// <exception cref="ArgumentException">The policy is unusable.</exception>
+    public Routes WithCompression(CompressionPolicy? policy = null)
+    {
+        policy ??= CompressionPolicy.Default;
+        policy.Validate();
+        return new([.. _definitions.Select(d => d.Compression == null ? d with { Compression = policy } : d)]);
+    }
+
+    /// <summary>
+    /// Gives the routes defined so far <paramref name="limits"/> (max body size, streamed bodies, response timeout) where
+    /// they have none of their own: a limit set earlier, closer to the route, wins, property by property.
+    /// </summary>
+    /// <exception cref="ArgumentException">A limit is out of range.</exception>
+    public Routes WithLimits(RouteLimits limits)
+    {
+        limits.Validate();
+        return new([.. _definitions.Select(d => d with { Limits = d.Limits == null ? limits : Merge(d.Limits, limits) })]);
+    }
+
+    private static RouteLimits Merge(RouteLimits own, RouteLimits outer) => new()
+    {
+        MaxBodySize = own.MaxBodySize ?? outer.MaxBodySize,
+        StreamRequestBody = own.StreamRequestBody ?? outer.StreamRequestBody,
+        ResponseTimeout = own.ResponseTimeout ?? outer.ResponseTimeout,
+    };
 
     /// <summary>The routes with the last one changed by <paramref name="change"/> (HOCON routes get their filters so).</summary>
     internal Routes ChangeLast(Func<RouteDefinition, RouteDefinition> change) => new([.. _definitions.SkipLast(1), change(_definitions[^1])]);

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.IO;
 using ActorHttp.Observability;
 using ActorHttp.Protocol;
+using ActorHttp.Protocol.Compression;
 using ActorHttp.Protocol.Parsing;
 using ActorHttp.Protocol.Rendering;
 using ActorHttp.Protocol.WebSockets;
@@ -66,12 +67,12 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         _tcp = tcp;
         _settings = settings;
         _router = router;
-        _reader = new RequestReader(settings.Parsing, remote);
+        _reader = new RequestReader(settings.Parsing, remote, router.HasBodyLimits ? BodyLimitsOf(router, settings.Parsing) : null);
         _provider = ((IInternalActorRef)Self).Provider;
         _timeouts = new ConnectionTimeouts(settings, static self => ((IActorRef)self!).Tell(CheckTimeouts.Instance), Self);
         _listener = listener;
         _telemetry = new ExchangeTelemetry(_log, remote, listener.Local, settings.AccessLog, settings.Clock);
-        _render = new ExchangeRenderer(renderer, _writer, _upload, _timeouts.ResponseTimeout, _telemetry);
+        _render = new ExchangeRenderer(renderer, _writer, _upload, _telemetry);
         if (HttpMetrics.ConnectionDuration.Enabled) _openedAt = settings.Clock.GetTimestamp();
         // Over max-connections the 503 is written once the listener says it registered us with the transport.
         if (rejectOverCapacity) StopParsing(CloseReason.OverCapacity);
@@ -271,9 +272,16 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         if (_drain == Drain.PastDeadline) decision = RouteDecision.Respond(ShuttingDown);
         if (decision is { WebSocket: true, Handler: not null }) decision = CheckUpgrade(decision);
 
+        if (decision.Settings is { } route) decision = ApplyRouteSettings(route, decision);
+
         var sequence = _exchanges.Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive,
-            decision.Response, Now, _timeouts.ResponseTimeout);
+            decision.Response, Now, decision.Settings?.ResponseTimeoutMs ?? _timeouts.ResponseTimeout);
         ref var exchange = ref _exchanges.Newest;
+        if (decision.Settings?.Compressor is { } compressor)
+        {
+            exchange.Compressor = compressor;
+            exchange.Coding = compressor.Negotiate(request);
+        }
         exchange.Request = decision.Request is { WebSocket: not null } upgrade ? upgrade : request; // the 101 is rendered from its handshake
         exchange.Route = decision.Route;
         if (request.BodyStreamed) _upload.Start(sequence, keepAlive);
@@ -282,6 +290,23 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         if (decision.Handler is null) return;
         var forHandler = traceContext == default ? decision.Request : decision.Request! with { TraceContext = traceContext };
         decision.Handler.Tell(forHandler, new ResponseSlot(Self, _provider, sequence));
+    }
+
+    /// <summary>The body limits of each request's route, asked by the parser once a head with a body is parsed.</summary>
+    private static Func<string, string, BodyLimits?> BodyLimitsOf(IRequestRouter router, ParserSettings parsing) =>
+        (method, path) => router.SettingsFor(method, path) is { HasBodyLimits: true } route ? route.BodyLimitsFrom(parsing) : null;
+
+    /// <summary>
+    /// A dispatched request to a route that decodes request bodies gets its body decoded here (the route's size limit
+    /// applying to the decoded bytes); a body that cannot be decoded is answered at once (413, 415, 400).
+    /// </summary>
+    private RouteDecision ApplyRouteSettings(RouteSettings route, RouteDecision decision)
+    {
+        if (decision is not { Handler: not null, Request: { BodyStreamed: false } request } || route.Compression is not { DecodeRequests: true }) return decision;
+        var decoded = RequestBodyDecoder.Decode(request, route.MaxBodySize(_settings.Parsing), out var error);
+        if (error == null) return decision with { Request = decoded };
+        if (_settings.LogRequests) _log.Debug("refused request body: {0}", error.BodyAsString().TrimEnd());
+        return decision with { Handler = null, Request = null, Response = error };
     }
 
     /// <summary>
@@ -326,7 +351,7 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         if (_upload.OnRead(sequence, Sender, Now))
         {
             ref var exchange = ref _exchanges.Find(sequence, out var found);
-            if (found && exchange.Response == null) exchange.Deadline = Now + _timeouts.ResponseTimeout; // the handler is working
+            if (found && exchange.Response == null) exchange.Deadline = Now + exchange.Timeout; // the handler is working
         }
         if (wasPaused && !_upload.Paused && _phase < ConnectionPhase.Closing) Flush(); // resumes reading
     }
@@ -383,7 +408,7 @@ internal sealed partial class HttpConnectionActor : UntypedActor
                 _tcp.Tell(Tcp.Write.Create(_writer.TakeWrite(now, out var ackedProducers), WriteAck.Instance));
                 HttpMetrics.BytesSent.Add(_writer.LastWriteLength);
                 _timeouts.LastActivityAt = now;
-                if (ackedProducers && _exchanges.Count > 0 && _exchanges.Front.Stream is { Producer: not null }) _exchanges.Front.Deadline = now + _timeouts.ResponseTimeout;
+                if (ackedProducers && _exchanges.Count > 0 && _exchanges.Front.Stream is { Producer: not null }) _exchanges.Front.Deadline = now + _exchanges.Front.Timeout;
                 break;
             case WriteDecision.Wait when _writer.IsIdle && ShouldClose:
                 BeginClosing();
@@ -484,7 +509,7 @@ internal sealed partial class HttpConnectionActor : UntypedActor
                 case TimeoutReason.Stream:
                     var stream = _exchanges.Front.Stream!;
                     stream.Cancel();
-                    if (!TruncateStream($"got no chunk from its producer within {_settings.ResponseTimeout}", stream.Framing)) return;
+                    if (!TruncateStream($"got no chunk from its producer within {TimeSpan.FromMilliseconds(_exchanges.Front.Timeout)}", stream.Framing)) return;
                     break;
                 case TimeoutReason.Response:
                     _exchanges.AnswerWaiting(HandlerLate, onlyOverdueAt: now);

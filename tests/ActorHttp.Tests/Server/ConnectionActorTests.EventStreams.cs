@@ -164,9 +164,13 @@ public sealed partial class ConnectionActorTests
         var stream = Sys.ActorOf(EventStreams.Props(slot, Fast with { Clock = c.Clock, EventStream = new EventStreamSettings(interval, 1 << 20) }));
         Assert.Contains("Content-Type: text/event-stream\r\n", c.ExpectWrite());
 
+        // The connection first (it passes a write's ack on to the stream), then the stream (it has the Ack and has armed its
+        // next heartbeat on the clock; what it sent is in the connection's mailbox), then the connection again. Settling the
+        // stream first raced: an Ack arriving after it armed the timer late, past the next Advance.
         void SettleBoth()
         {
-            stream.Ask<ActorIdentity>(new Identify(null), Wait).Wait(Wait); // what the stream sent is in the connection's mailbox
+            c.Settle();
+            stream.Ask<ActorIdentity>(new Identify(null), Wait).Wait(Wait);
             c.Settle();
         }
 

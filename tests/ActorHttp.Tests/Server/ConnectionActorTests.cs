@@ -89,7 +89,8 @@ public sealed partial class ConnectionActorTests : TestKit
         /// <summary>A Write was seen and not acknowledged yet.</summary>
         public bool WriteOutstanding { get; private set; }
 
-        public Conn(ConnectionActorTests kit, ServerSettings settings, IRequestRouter? router = null, bool rejectOverCapacity = false)
+        public Conn(ConnectionActorTests kit, ServerSettings settings, IRequestRouter? router = null, bool rejectOverCapacity = false,
+            RouteSettings? routeSettings = null)
         {
             _kit = kit;
             Tcp = kit.CreateTestProbe();
@@ -101,7 +102,7 @@ public sealed partial class ConnectionActorTests : TestKit
             foreach (var probe in new[] { Tcp, Handler, Parent, _settler })
                 Assert.IsType<CallingThreadDispatcher>(((ActorCell)((ActorRefWithCell)probe.Ref).Underlying).Dispatcher);
             var props = HttpConnectionActor.Props(Tcp.Ref, new IPEndPoint(IPAddress.Loopback, 5555), settings with { Clock = Clock },
-                router ?? new ProbeRouter(Handler.Ref), new HttpResponseRenderer("ActorHttp"),
+                router ?? (routeSettings is null ? new ProbeRouter(Handler.Ref) : new SettingsRouter(Handler.Ref, routeSettings)), new HttpResponseRenderer("ActorHttp"),
                 new ListenerTelemetry(new IPEndPoint(IPAddress.Loopback, 8080)), rejectOverCapacity);
             Actor = Parent.ChildActorOf(props);
         }

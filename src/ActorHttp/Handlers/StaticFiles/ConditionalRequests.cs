@@ -33,17 +33,17 @@ internal static class ConditionalRequests
     /// True when the client's copy is current (304): If-None-Match, when sent, decides alone (weak comparison, <c>*</c>
     /// matches); otherwise If-Modified-Since, when a valid date, is compared at second precision. RFC 9110 §13.2.2.
     /// </summary>
-    public static bool IsNotModified(HttpHeaders headers, StaticFile file)
+    public static bool IsNotModified(HttpHeaders headers, string etag, DateTimeOffset lastModified)
     {
         if (headers.Contains("If-None-Match"))
         {
             foreach (var list in headers.GetValues("If-None-Match"))
-                if (ETagListMatches(list, file.ETag)) return true;
+                if (ETagListMatches(list, etag)) return true;
             return false;
         }
         return headers.TryGetValue("If-Modified-Since", out var since)
                && TryParseHttpDate(since, out var date)
-               && file.LastModified <= date;
+               && lastModified <= date;
     }
 
     /// <summary>

@@ -69,10 +69,10 @@ internal sealed class FileCache
     {
         var content = file.Content ?? throw new ArgumentException("only a file with its content can be cached", nameof(file));
         if (_byPath.TryGetValue(file.Path, out var old)) Remove(old);
-        if (content.Count > MaxFileSize || content.Count > MaxSize) return false;
-        while (Size + content.Count > MaxSize) Remove(_recency.Last!);
+        if (content.Count > MaxFileSize || file.HeldBytes > MaxSize) return false;
+        while (Size + file.HeldBytes > MaxSize) Remove(_recency.Last!);
         _byPath[file.Path] = _recency.AddFirst(file);
-        Size += content.Count;
+        Size += file.HeldBytes;
         return true;
     }
 
@@ -80,6 +80,6 @@ internal sealed class FileCache
     {
         _recency.Remove(node);
         _byPath.Remove(node.Value.Path);
-        Size -= node.Value.Content!.Count;
+        Size -= node.Value.HeldBytes;
     }
 }

@@ -1,17 +1,21 @@
 using System.Globalization;
 using Akka.IO;
 using ActorHttp.Protocol;
+using ActorHttp.Protocol.Compression;
 
 namespace ActorHttp.Handlers.StaticFiles;
 
 /// <summary>
 /// One version of one file, as the static handler answers for it: validators and headers computed once per version,
 /// and the content when the file is small enough to be held in memory. Then the 200 response is built once as well, so
-/// a cache hit answers with an existing object.
+/// a cache hit answers with an existing object. Under a compressing route a compressible file held in memory also has
+/// compressed copies (<see cref="CopyFor"/>), made once, at the smallest level.
 /// </summary>
 internal sealed class StaticFile
 {
-    private StaticFile(string path, long length, DateTime lastWriteTimeUtc, string cacheControl, ByteString? content)
+    private readonly CodedCopy?[] _copies = new CodedCopy?[4]; // by ContentCoding
+
+    private StaticFile(string path, long length, DateTime lastWriteTimeUtc, string cacheControl, ByteString? content, ResponseCompressor? compressor)
     {
         Path = path;
         Length = length;
@@ -24,11 +28,37 @@ internal sealed class StaticFile
         var etag = new HttpHeader("ETag", ETag);
         var lastModified = new HttpHeader("Last-Modified", LastModified.ToString("r", CultureInfo.InvariantCulture));
         var cache = new HttpHeader("Cache-Control", cacheControl);
-        Headers = [etag, lastModified, cache, new HttpHeader("Accept-Ranges", "bytes")];
-        NotModified = new HttpResponse { Status = StatusCodes.NotModified, Headers = [etag, lastModified, cache] };
+        // What a compressing route may serve compressed differs by Accept-Encoding, whichever representation goes out.
+        IReadOnlyList<HttpHeader> vary = compressor?.IsCompressibleType(ContentType) == true ? [new HttpHeader("Vary", "Accept-Encoding")] : [];
+        Headers = [etag, lastModified, cache, new HttpHeader("Accept-Ranges", "bytes"), .. vary];
+        NotModified = new HttpResponse { Status = StatusCodes.NotModified, Headers = [etag, lastModified, cache, .. vary] };
         Content = content;
-        if (content != null) Ok = new HttpResponse { ContentType = ContentType, Headers = Headers, Body = content };
+        HeldBytes = content?.Count ?? 0;
+        if (content == null) return;
+        Ok = new HttpResponse { ContentType = ContentType, Headers = Headers, Body = content };
+        if (vary.Count == 0 || content.Count < compressor!.Policy.MinSize) return;
+        foreach (var coding in compressor.Policy.Encodings)
+        {
+            var coded = BodyEncoder.EncodeAll(content, coding, System.IO.Compression.CompressionLevel.SmallestSize);
+            if (coded.Count >= content.Count) continue; // not worth it: the file goes out as it is
+            // A representation of its own, so an ETag of its own (RFC 9110 §8.8.3): the coding's token inside the quotes.
+            var codedTag = new HttpHeader("ETag", $"{ETag[..^1]}-{coding.Token()}\"");
+            var encoding = new HttpHeader("Content-Encoding", coding.Token());
+            _copies[(int)coding] = new CodedCopy(codedTag.Value,
+                new HttpResponse { ContentType = ContentType, Headers = [codedTag, lastModified, cache, .. vary, encoding], Body = coded },
+                new HttpResponse { Status = StatusCodes.NotModified, Headers = [codedTag, lastModified, cache, .. vary] });
+            HeldBytes += coded.Count;
+        }
     }
+
+    /// <summary>A compressed copy of the file: its entity tag, its 200 and its 304.</summary>
+    public sealed record CodedCopy(string ETag, HttpResponse Ok, HttpResponse NotModified);
+
+    /// <summary>The copy compressed with <paramref name="coding"/>, or null (none made: not compressible, or not smaller).</summary>
+    public CodedCopy? CopyFor(ContentCoding coding) => _copies[(int)coding];
+
+    /// <summary>Bytes held in memory for this version: the content and its compressed copies.</summary>
+    public long HeldBytes { get; }
 
     /// <summary>The file's real path (links resolved).</summary>
     public string Path { get; }
@@ -62,9 +92,9 @@ internal sealed class StaticFile
 
     /// <summary>A file version streamed from disk (no content held).</summary>
     public static StaticFile OnDisk(string path, long length, DateTime lastWriteTimeUtc, string cacheControl) =>
-        new(path, length, lastWriteTimeUtc, cacheControl, null);
+        new(path, length, lastWriteTimeUtc, cacheControl, null, null);
 
-    /// <summary>A file version held in memory; its length is the content's.</summary>
-    public static StaticFile InMemory(string path, ByteString content, DateTime lastWriteTimeUtc, string cacheControl) =>
-        new(path, content.Count, lastWriteTimeUtc, cacheControl, content);
+    /// <summary>A file version held in memory; its length is the content's. With <paramref name="compressor"/>, compressed copies are made.</summary>
+    public static StaticFile InMemory(string path, ByteString content, DateTime lastWriteTimeUtc, string cacheControl, ResponseCompressor? compressor = null) =>
+        new(path, content.Count, lastWriteTimeUtc, cacheControl, content, compressor);
 }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 using ActorHttp.Protocol;
+using ActorHttp.Protocol.Compression;
 
 namespace ActorHttp.Handlers.StaticFiles;
 
@@ -31,6 +32,7 @@ public sealed class StaticFileHandler : HttpHandlerActor
     private readonly StaticFileSettings _settings;
     private readonly RootDirectory _root;
     private readonly FileCache _cache;
+    private readonly ResponseCompressor? _compressor;
     private readonly string _cacheControl;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -40,6 +42,7 @@ public sealed class StaticFileHandler : HttpHandlerActor
         _settings = settings;
         _root = new RootDirectory(settings.Root);
         _cache = new FileCache(settings.CacheMaxSize, settings.CacheMaxFileSize);
+        _compressor = settings.Compression is { } policy ? new ResponseCompressor(policy) : null;
         _cacheControl = string.Create(CultureInfo.InvariantCulture, $"max-age={(long)settings.MaxAge.TotalSeconds}");
     }
 
@@ -157,7 +160,7 @@ public sealed class StaticFileHandler : HttpHandlerActor
                 // Small: read whole (blocking, on the blocking dispatcher), answer from memory and keep for next time.
                 var bytes = new byte[length];
                 stream.ReadExactly(bytes);
-                var file = StaticFile.InMemory(path, ByteString.FromBytes(bytes), lastWrite, _cacheControl);
+                var file = StaticFile.InMemory(path, ByteString.FromBytes(bytes), lastWrite, _cacheControl, _compressor);
                 _cache.Add(file);
                 Respond(Select(request, file, out _, out _));
                 return;
@@ -182,11 +185,15 @@ public sealed class StaticFileHandler : HttpHandlerActor
     /// complete; for a file on disk a 200 or 206 is the head of a body of <paramref name="length"/> bytes from
     /// <paramref name="start"/>.
     /// </summary>
-    private static HttpResponse Select(HttpRequest request, StaticFile file, out long start, out long length)
+    private HttpResponse Select(HttpRequest request, StaticFile file, out long start, out long length)
     {
         start = 0;
         length = file.Length;
-        if (ConditionalRequests.IsNotModified(request.Headers, file)) return file.NotModified;
+        // A compressed copy when the client accepts one (never for a Range request: the negotiation says identity).
+        if (file.Content != null && _compressor?.Negotiate(request) is { Coding: not ContentCoding.Identity } accepted
+            && file.CopyFor(accepted.Coding) is { } copy)
+            return ConditionalRequests.IsNotModified(request.Headers, copy.ETag, file.LastModified) ? copy.NotModified : copy.Ok;
+        if (ConditionalRequests.IsNotModified(request.Headers, file.ETag, file.LastModified)) return file.NotModified;
         switch (ConditionalRequests.RangeOf(request.Headers, file, out var rangeStart, out var rangeLength))
         {
             case RangeKind.Unsatisfiable:

@@ -43,6 +43,14 @@ public sealed record StaticFileSettings
     public TimeSpan MaxAge { get; init; } = TimeSpan.Zero;
 
     /// <summary>
+    /// The route's compression, or null. With it, a compressible file that is cached in memory is also kept compressed,
+    /// once per coding at the smallest level, and served so to clients that accept the coding, with an <c>ETag</c> of its
+    /// own (the coding's token appended) and <c>Vary: Accept-Encoding</c>; larger files are compressed as they stream.
+    /// In HOCON the route's <c>compression</c> sets it.
+    /// </summary>
+    public Protocol.Compression.CompressionPolicy? Compression { get; init; }
+
+    /// <summary>
     /// Reads the settings of a static route: <c>root</c> (required), <c>index</c>, <c>cache-max-file-size</c>,
     /// <c>cache-max-size</c>, <c>max-age</c>, and validates them like <see cref="Validate"/>.
     /// </summary>

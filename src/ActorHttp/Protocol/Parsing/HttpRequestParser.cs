@@ -67,6 +67,7 @@ internal sealed class HttpRequestParser
     // Streamed bodies: the request has been (or is about to be) handed out before its body, which follows in parts.
     private bool _streaming, _streamAnnounced;
     private long _streamedTotal;
+    private BodyLimits _limits; // of the request being read: the settings', or its route's
 
     public HttpRequestParser(ParserSettings settings)
     {
@@ -76,6 +77,12 @@ internal sealed class HttpRequestParser
 
     /// <summary>The client's address, copied into every request.</summary>
     public System.Net.EndPoint? RemoteAddress { get; init; }
+
+    /// <summary>
+    /// Asked, with the method and path, once the head of a request with a body is parsed and before any of the body is
+    /// read: limits of its own for this request (its route's), or null for the settings'. Null: always the settings'.
+    /// </summary>
+    public Func<string, string, BodyLimits?>? BodyLimitsFor { get; init; }
 
     /// <summary>The request completed by the last <see cref="ParseStatus.RequestReady"/>.</summary>
     public ParsedRequest Request { get; private set; }
@@ -293,7 +300,9 @@ internal sealed class HttpRequestParser
         if (authority.Length > 0 && hostIndex >= 0 &&
             !Ascii.EqualsIgnoreCase(authority, new ReadOnlySpan<byte>(buffer, _fields[hostIndex].ValueStart, _fields[hostIndex].ValueLength)))
             return Fail(StatusCodes.BadRequest, "Host does not match the target");
-        if (contentLength > _settings.MaxBodySize) return Fail(StatusCodes.PayloadTooLarge, "body too large");
+        _limits = new BodyLimits(_settings.MaxBodySize, _settings.StreamBodyThreshold);
+        if ((chunked || contentLength > 0) && BodyLimitsFor?.Invoke(method, _target.Path) is { } own) _limits = own;
+        if (contentLength > _limits.MaxBodySize) return Fail(StatusCodes.PayloadTooLarge, "body too large");
 
         _method = method;
         _protocol = protocol;
@@ -303,7 +312,7 @@ internal sealed class HttpRequestParser
         _continueSignalled = false;
         _body = null;
         _bodyLength = 0;
-        _streaming = contentLength > _settings.StreamBodyThreshold;
+        _streaming = contentLength > _limits.StreamBodyThreshold;
         _streamAnnounced = false;
         _streamedTotal = 0;
 
@@ -386,7 +395,7 @@ internal sealed class HttpRequestParser
                     if (error != null) return Fail(error.Status, error.Reason);
                     pos += idx + 1;
                     if (size == 0) { _state = State.Trailers; continue; }
-                    if (_bodyLength + _streamedTotal + size > _settings.MaxBodySize) return Fail(StatusCodes.PayloadTooLarge, "body too large");
+                    if (_bodyLength + _streamedTotal + size > _limits.MaxBodySize) return Fail(StatusCodes.PayloadTooLarge, "body too large");
                     _bodyRemaining = size;
                     _state = State.ChunkData;
                     continue;
@@ -399,14 +408,14 @@ internal sealed class HttpRequestParser
                 }
                 case State.ChunkData:
                 {
-                    if (_bodyLength + _bodyRemaining > _settings.StreamBodyThreshold)
+                    if (_bodyLength + _bodyRemaining > _limits.StreamBodyThreshold)
                     {
                         // Too large to buffer after all: hand the request out now; the body follows in parts.
                         _streaming = true;
                         return AnnounceStream();
                     }
                     var n = (int)Math.Min(data.Length - pos, _bodyRemaining);
-                    EnsureBodyCapacity(_bodyLength + n, limit: _settings.MaxBodySize);
+                    EnsureBodyCapacity(_bodyLength + n, limit: _limits.MaxBodySize);
                     data.Slice(pos, n).CopyTo(_body.AsSpan((int)_bodyLength));
                     pos += n;
                     _bodyLength += n;

@@ -44,3 +44,11 @@ public sealed record ParserSettings(
         MaxMethodLength: parsing.Int("max-method-length", 3, 1024),
         StreamBodyThreshold: parsing.Size("stream-body-threshold", 0, int.MaxValue));
 }
+
+/// <summary>
+/// The body limits of one request, when they differ from <see cref="ParserSettings"/>' (a route's own): set by
+/// <see cref="HttpRequestParser.BodyLimitsFor"/> once the head is parsed, before any of the body is read.
+/// </summary>
+/// <param name="MaxBodySize">Largest body; larger → 413.</param>
+/// <param name="StreamBodyThreshold">Bodies larger than this are streamed; -1 streams every body.</param>
+public readonly record struct BodyLimits(long MaxBodySize, long StreamBodyThreshold);

@@ -1,12 +1,10 @@
 using Akka.Configuration;
-using ActorHttp.Routing.Cors;
 
 namespace ActorHttp.Routing.Filters;
 
 /// <summary>
-/// Reads the filters and CORS policies of HOCON routes (<c>actor-http.filter-definitions</c>, <c>actor-http.filters</c>,
-/// <c>actor-http.cors</c>, and a route's <c>filters</c> and <c>cors</c>; syntax in reference.conf). Every mistake is a
-/// <see cref="ConfigurationException"/> naming the key.
+/// Reads the filters of HOCON routes (<c>actor-http.filter-definitions</c>, <c>actor-http.filters</c> and a route's
+/// <c>filters</c>; syntax in reference.conf). Every mistake is a <see cref="ConfigurationException"/> naming the key.
 /// </summary>
 internal static class FilterConfig
 {
@@ -78,33 +76,4 @@ internal static class FilterConfig
     public static IReadOnlyList<FilterDefinition> Named(IReadOnlyList<string> names, string key, IReadOnlyDictionary<string, FilterDefinition> definitions) =>
         [.. names.Select(name => definitions.TryGetValue(name, out var definition) ? definition
             : throw new ConfigurationException($"{key}: no filter named '{name}' in {Definitions}"))];
-
-    /// <summary><c>actor-http.cors</c> when enabled, else null.</summary>
-    public static CorsPolicy? GlobalCors(Config config)
-    {
-        var section = config.GetConfig("actor-http.cors");
-        return new ConfigKeys(section, "actor-http.cors").Bool("enabled") ? CorsPolicy.FromConfig(section, "actor-http.cors") : null;
-    }
-
-    /// <summary>
-    /// The policy of the route at <paramref name="key"/>: its <c>cors</c> object (backed by <c>actor-http.cors</c>), none for
-    /// <c>cors = off</c>, <paramref name="global"/> when it says nothing.
-    /// </summary>
-    public static CorsPolicy? RouteCors(Config route, string key, Config config, CorsPolicy? global)
-    {
-        if (!route.HasPath("cors")) return global;
-        var value = route.GetValue("cors");
-        if (!value.IsObject())
-        {
-            return value.GetString()?.Trim().ToLowerInvariant() switch
-            {
-                "off" or "false" or "no" or "none" => null,
-                "on" or "true" or "yes" => CorsPolicy.FromConfig(config.GetConfig("actor-http.cors"), "actor-http.cors"),
-                var other => throw new ConfigurationException($"{key}.cors: '{other}' is neither off, on nor an object of CORS settings"),
-            };
-        }
-        var own = route.GetConfig("cors");
-        if (own.HasPath("enabled") && !new ConfigKeys(own, $"{key}.cors").Bool("enabled")) return null;
-        return CorsPolicy.FromConfig(own.WithFallback(config.GetConfig("actor-http.cors")), $"{key}.cors");
-    }
 }

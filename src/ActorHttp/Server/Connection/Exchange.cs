@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ActorHttp.Protocol;
+using ActorHttp.Protocol.Compression;
 
 namespace ActorHttp.Server.Connection;
 
@@ -16,6 +17,13 @@ internal struct Exchange
 
     /// <summary>When the exchange was queued, and when its handler must have answered (or, streaming, sent its next chunk).</summary>
     public long StartedAt, Deadline;
+
+    /// <summary>The response timeout of this exchange's route in ms: each renewal of <see cref="Deadline"/> adds it.</summary>
+    public long Timeout;
+
+    /// <summary>The route's compression (null: none) and the coding negotiated for this request.</summary>
+    public ResponseCompressor? Compressor;
+    public NegotiatedCoding Coding;
 
     /// <summary>The response once it is known: the handler's reply, an error, or a timeout's 503.</summary>
     public HttpResponse? Response;

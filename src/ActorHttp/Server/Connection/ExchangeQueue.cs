@@ -58,6 +58,7 @@ internal sealed class ExchangeQueue
             KeepAlive = keepAlive,
             StartedAt = now,
             Deadline = now + timeout,
+            Timeout = timeout,
             Response = response,
         };
         Count++;

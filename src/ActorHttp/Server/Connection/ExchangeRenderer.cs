@@ -26,8 +26,7 @@ internal enum RenderOutcome : byte
 /// response, or a streamed one's head and then the chunks its producer sent; decides whether the connection closes after
 /// it; and tells <see cref="ExchangeTelemetry"/> when a response is complete (its last byte rendered), counting its bytes.
 /// </summary>
-internal sealed class ExchangeRenderer(
-    HttpResponseRenderer renderer, ResponseWriter writer, RequestBodyPump upload, long responseTimeout, ExchangeTelemetry telemetry)
+internal sealed class ExchangeRenderer(HttpResponseRenderer renderer, ResponseWriter writer, RequestBodyPump upload, ExchangeTelemetry telemetry)
 {
     /// <summary>
     /// Renders what it can of <paramref name="exchange"/>. <paramref name="isLast"/>: nothing more will be parsed and
@@ -63,6 +62,17 @@ internal sealed class ExchangeRenderer(
             var before = output.Length;
             var context = new RenderContext(exchange.Protocol, exchange.IsHead, close);
             var framing = BodyFraming.None;
+            var declaredLength = response.ContentLength;
+            if (exchange.Compressor is { } compressor)
+            {
+                // The route compresses: the whole body now, or a stream's chunks as they come (its encoder).
+                if (stream == null) response = compressor.Compress(response, exchange.Coding, exchange.IsHead);
+                else
+                {
+                    response = compressor.BeginStream(response, exchange.Coding, exchange.IsHead, out var encoder);
+                    stream.Encoder = encoder;
+                }
+            }
             if (stream == null) renderer.Render(response, context, output);
             else framing = renderer.RenderStreamedHead(response, context, output);
             writer.ResponseRendered();
@@ -74,8 +84,8 @@ internal sealed class ExchangeRenderer(
                 telemetry.Finish(ref exchange, response.Status, now);
                 return close ? RenderOutcome.CompleteAndClose : RenderOutcome.Complete;
             }
-            stream!.Begin(framing, response.ContentLength ?? 0, close);
-            exchange.Deadline = now + responseTimeout;
+            stream!.Begin(framing, declaredLength, close);
+            exchange.Deadline = now + exchange.Timeout;
         }
         return RenderChunks(ref exchange, stream, isLast, now);
     }
@@ -92,11 +102,13 @@ internal sealed class ExchangeRenderer(
                 case StreamStep.Waiting:
                     return RenderOutcome.AwaitingChunks;
                 case StreamStep.Chunk:
+                    if (stream.Encoder is { } encoder) bytes = encoder.Encode(bytes, flush: true); // the client can read what came so far
                     HttpResponseRenderer.RenderBodyPart(bytes, stream.Framing, output);
                     writer.OweAck(stream.Producer!);
                     exchange.ResponseBytes += output.Length - before;
                     break;
                 case StreamStep.End:
+                    if (stream.TakeEncoder() is { } last) HttpResponseRenderer.RenderBodyPart(last.Finish(), stream.Framing, output);
                     HttpResponseRenderer.RenderBodyEnd(stream.Framing, output);
                     exchange.ResponseBytes += output.Length - before;
                     telemetry.Finish(ref exchange, exchange.Response!.Status, now);

@@ -12,7 +12,7 @@ namespace ActorHttp.Server.Connection;
 /// (borrowed: never written at all), so the common case copies nothing.
 /// </para>
 /// </summary>
-internal sealed class RequestReader(ParserSettings settings, System.Net.EndPoint remote)
+internal sealed class RequestReader(ParserSettings settings, System.Net.EndPoint remote, Func<string, string, BodyLimits?>? bodyLimitsFor = null)
 {
     private byte[]? _bytes;
     private int _start, _end;
@@ -21,7 +21,7 @@ internal sealed class RequestReader(ParserSettings settings, System.Net.EndPoint
     private (bool InProgress, bool ReadingBody, int RequestsRead) _batchStart;
 
     /// <summary>The parser, with the last request, body part or error it produced.</summary>
-    public HttpRequestParser Parser { get; } = new(settings) { RemoteAddress = remote };
+    public HttpRequestParser Parser { get; } = new(settings) { RemoteAddress = remote, BodyLimitsFor = bodyLimitsFor };
 
     /// <summary>Bytes waiting to be parsed.</summary>
     public bool HasData => _start < _end;

@@ -30,6 +30,7 @@ internal sealed class ResponseStreamState
 
     private readonly Queue<object> _queued = new(2);
     private long _remaining;
+    private bool _sized;
     private bool _endedByServer;
 
     /// <param name="producer">Who sent the head.</param>
@@ -64,11 +65,29 @@ internal sealed class ResponseStreamState
     /// <summary>Chunks or an End are waiting to be taken.</summary>
     public bool HasQueued => _queued.Count > 0;
 
-    /// <summary>The head is rendered with <paramref name="framing"/>; with Content-Length framing exactly <paramref name="contentLength"/> bytes must follow.</summary>
-    public void Begin(BodyFraming framing, long contentLength, bool closeAfter)
+    /// <summary>
+    /// Compresses the chunks on their way out (the route compresses this response), or null. Owned by the stream: it is
+    /// released when the stream ends (<see cref="TakeEncoder"/>), breaks or is cancelled.
+    /// </summary>
+    public Protocol.Compression.BodyEncoder? Encoder { get; set; }
+
+    /// <summary>The encoder, now the caller's to finish (the body is complete), or null.</summary>
+    public Protocol.Compression.BodyEncoder? TakeEncoder()
+    {
+        var encoder = Encoder;
+        Encoder = null;
+        return encoder;
+    }
+
+    /// <summary>
+    /// The head is rendered with <paramref name="framing"/>; when the producer declared a length, exactly
+    /// <paramref name="declaredLength"/> bytes must follow (also when they go out compressed, chunked).
+    /// </summary>
+    public void Begin(BodyFraming framing, long? declaredLength, bool closeAfter)
     {
         Framing = framing;
-        _remaining = contentLength;
+        _sized = declaredLength.HasValue;
+        _remaining = declaredLength ?? 0;
         CloseAfter = closeAfter || framing == BodyFraming.CloseDelimited;
     }
 
@@ -111,7 +130,7 @@ internal sealed class ResponseStreamState
         switch (item)
         {
             case ResponseStream.Chunk chunk:
-                if (Framing == BodyFraming.ContentLength)
+                if (_sized)
                 {
                     if (chunk.Bytes.Count > _remaining) return Break("sent more than its Content-Length");
                     _remaining -= chunk.Bytes.Count;
@@ -119,7 +138,7 @@ internal sealed class ResponseStreamState
                 bytes = chunk.Bytes;
                 return StreamStep.Chunk;
             case ResponseStream.End:
-                if (Framing == BodyFraming.ContentLength && _remaining != 0) return Break($"ended {_remaining} bytes short of its Content-Length");
+                if (_sized && _remaining != 0) return Break($"ended {_remaining} bytes short of its Content-Length");
                 Producer = null;
                 return StreamStep.End;
             default:
@@ -133,6 +152,7 @@ internal sealed class ResponseStreamState
         Producer?.Tell(ResponseStream.Cancelled.Instance);
         Producer = null;
         _queued.Clear();
+        TakeEncoder()?.Dispose();
     }
 
     /// <summary>
