@@ -207,7 +207,14 @@ internal sealed partial class HttpConnectionActor : UntypedActor
                         Dispatch(_reader.Parser.Request);
                         break;
                     case ParseStatus.BodyPart:
-                        if (_upload.OnPart(_reader.Parser.BodyPart, _reader.Parser.BodyPartIsLast)) StopParsing(CloseReason.Requested);
+                        var part = _reader.Parser.BodyPart;
+                        if (_upload.Decoder is { } decoder && !decoder.TryDecode(part, out part, out var refusal, out var reason))
+                        {
+                            if (_settings.LogRequests) _log.Debug("refused request body: {0}", reason);
+                            FailUpload(refusal, reason);
+                            break;
+                        }
+                        if (_upload.OnPart(part, _reader.Parser.BodyPartIsLast)) StopParsing(CloseReason.Requested);
                         break;
                     case ParseStatus.ContinueExpected:
                         _exchanges.EnqueueContinue(Now);
@@ -272,7 +279,8 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         if (_drain == Drain.PastDeadline) decision = RouteDecision.Respond(ShuttingDown);
         if (decision is { WebSocket: true, Handler: not null }) decision = CheckUpgrade(decision);
 
-        if (decision.Settings is { } route) decision = ApplyRouteSettings(route, decision);
+        RequestBodyDecoder? bodyDecoder = null;
+        if (decision.Settings is { } route) decision = ApplyRouteSettings(route, decision, out bodyDecoder);
 
         var sequence = _exchanges.Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive,
             decision.Response, Now, decision.Settings?.ResponseTimeoutMs ?? _timeouts.ResponseTimeout);
@@ -284,7 +292,7 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         }
         exchange.Request = decision.Request is { WebSocket: not null } upgrade ? upgrade : request; // the 101 is rendered from its handshake
         exchange.Route = decision.Route;
-        if (request.BodyStreamed) _upload.Start(sequence, keepAlive);
+        if (request.BodyStreamed) _upload.Start(sequence, keepAlive, bodyDecoder);
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
         var traceContext = _telemetry.Begin(ref exchange, request, decision.Route);
         if (decision.Handler is null) return;
@@ -297,14 +305,28 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         (method, path) => router.SettingsFor(method, path) is { HasBodyLimits: true } route ? route.BodyLimitsFrom(parsing) : null;
 
     /// <summary>
-    /// A dispatched request to a route that decodes request bodies gets its body decoded here (the route's size limit
-    /// applying to the decoded bytes); a body that cannot be decoded is answered at once (413, 415, 400).
+    /// A dispatched request to a route that decodes request bodies: a whole body is decoded here, a streamed one gets its
+    /// <paramref name="streamDecoder"/> for its parts (the route's size limit applies to the decoded bytes either way); a
+    /// body that cannot be decoded is answered at once (413, 415, 400; closing when the body is not all read).
     /// </summary>
-    private RouteDecision ApplyRouteSettings(RouteSettings route, RouteDecision decision)
+    private RouteDecision ApplyRouteSettings(RouteSettings route, RouteDecision decision, out RequestBodyDecoder? streamDecoder)
     {
-        if (decision is not { Handler: not null, Request: { BodyStreamed: false } request } || route.Compression is not { DecodeRequests: true }) return decision;
-        var decoded = RequestBodyDecoder.Decode(request, route.MaxBodySize(_settings.Parsing), out var error);
-        if (error == null) return decision with { Request = decoded };
+        streamDecoder = null;
+        if (decision is not { Handler: not null, Request: { } request } || route.Compression is not { DecodeRequests: true }) return decision;
+        var limit = route.MaxBodySize(_settings.Parsing);
+        HttpResponse? error;
+        if (!request.BodyStreamed)
+        {
+            var decoded = RequestBodyDecoder.Decode(request, limit, out error);
+            if (error == null) return decision with { Request = decoded };
+        }
+        else
+        {
+            streamDecoder = RequestBodyDecoder.For(request, limit, out error);
+            if (streamDecoder != null) return decision with { Request = RequestBodyDecoder.Decoded(request, request.Body) };
+            if (error == null) return decision;
+            error = error with { CloseConnection = true }; // the body is never read
+        }
         if (_settings.LogRequests) _log.Debug("refused request body: {0}", error.BodyAsString().TrimEnd());
         return decision with { Handler = null, Request = null, Response = error };
     }

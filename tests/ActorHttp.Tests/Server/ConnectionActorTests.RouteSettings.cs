@@ -207,6 +207,42 @@ public sealed partial class ConnectionActorTests
         c.ExpectNoRequest();
     }
 
+    [Fact]
+    public void A_streamed_gzip_body_is_decoded_part_by_part_and_a_streamed_zip_bomb_fails_at_the_limit()
+    {
+        var server = Slow with { Parsing = Slow.Parsing with { MaxBodySize = 1_000_000 } };
+        var c = Connect(new RouteSettings(new RouteLimits { StreamRequestBody = true }, Gzip), server);
+        var text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i}\n")));
+        var coded = Gzipped(text);
+        c.Send($"POST /in HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: {coded.Length}\r\n\r\n");
+        var (request, slot) = c.ExpectRequest();
+        Assert.True(request.BodyStreamed);
+        Assert.False(request.Headers.Contains("Content-Encoding"));
+        for (var at = 0; at < coded.Length; at += 1000) // the client's bytes arrive a piece at a time
+            c.Actor.Tell(new Tcp.Received(ByteString.FromBytes(coded[at..Math.Min(at + 1000, coded.Length)])), c.Tcp.Ref);
+        var received = new MemoryStream();
+        for (var reads = 0; reads < 1000; reads++)
+        {
+            slot.Tell(RequestBodyStream.Read.Instance, c.Handler.Ref);
+            var answer = c.Handler.ExpectMsg<object>(Wait);
+            if (answer is RequestBodyStream.Completed) break;
+            received.Write(Assert.IsType<RequestBodyStream.Part>(answer).Bytes.ToArray());
+        }
+        Assert.Equal(text, received.ToArray());
+        slot.Tell(HttpResponse.Text("ok"));
+        Assert.StartsWith("HTTP/1.1 200 OK", c.ExpectWrite());
+
+        var bomb = Gzipped(new byte[5_000_000]);
+        c.Send($"POST /in HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: {bomb.Length}\r\n\r\n");
+        (_, slot) = c.ExpectRequest();
+        c.Actor.Tell(new Tcp.Received(ByteString.FromBytes(bomb)), c.Tcp.Ref);
+        var refused = c.ExpectWrite();
+        Assert.StartsWith("HTTP/1.1 413 Content Too Large", refused);
+        Assert.Contains("Connection: close", refused);
+        slot.Tell(RequestBodyStream.Read.Instance, c.Handler.Ref);
+        Assert.Equal(413, c.Handler.ExpectMsg<RequestBodyStream.Failed>(Wait).Status);
+    }
+
     private static void SendBody(Conn c, string coding, byte[] body)
     {
         var head = Encoding.ASCII.GetBytes($"POST /in HTTP/1.1\r\nHost: x\r\nContent-Encoding: {coding}\r\nContent-Length: {body.Length}\r\n\r\n");

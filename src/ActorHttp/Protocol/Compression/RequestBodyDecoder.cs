@@ -5,23 +5,47 @@ namespace ActorHttp.Protocol.Compression;
 
 /// <summary>
 /// Removes the content codings of a request body (<c>Content-Encoding</c>: gzip, x-gzip, br, deflate, identity, several
-/// applied in the order listed), stopping as soon as the decoded bytes pass a limit: a small body that would expand
-/// to gigabytes (a zip bomb) costs no more memory than the limit.
+/// applied in the order listed), as one piece or part by part as a streamed body arrives, stopping as soon as the
+/// decoded bytes pass a limit: a small body that would expand to gigabytes (a zip bomb) costs no more than the limit.
+/// A coded body cut short is decoded as far as it goes (the decoders do not say it ended early).
 /// </summary>
-internal static class RequestBodyDecoder
+internal sealed class RequestBodyDecoder : IDisposable
 {
     /// <summary>The codings decoded, for the <c>Accept-Encoding</c> of a 415.</summary>
     public const string Supported = "gzip, br, deflate";
 
+    private const int ReadSize = 16 * 1024;
+
+    private readonly PartFeed _input = new();
+    private readonly Stream _decoder;
+    private readonly long _limit;
+    private long _decoded;
+
+    private RequestBodyDecoder(IReadOnlyList<ContentCoding> codings, long limit)
+    {
+        _limit = limit;
+        // The coding applied last is removed first: each decoder reads what the one before it produced.
+        Stream stream = _input;
+        for (var i = codings.Count - 1; i >= 0; i--)
+        {
+            stream = codings[i] switch
+            {
+                ContentCoding.Gzip => new GZipStream(stream, CompressionMode.Decompress),
+                ContentCoding.Brotli => new BrotliStream(stream, CompressionMode.Decompress),
+                _ => new ZLibStream(stream, CompressionMode.Decompress),
+            };
+        }
+        _decoder = stream;
+    }
+
     /// <summary>
-    /// The request with its body decoded and <c>Content-Encoding</c> and <c>Content-Length</c> removed, or the error
-    /// response: 413 past <paramref name="limit"/> decoded bytes, 415 (with <c>Accept-Encoding</c>) for an unknown
-    /// coding, 400 for data that does not decode. Null error and the same request when it names no coding.
+    /// A decoder for <paramref name="request"/>'s body, or null with no error when it names no coding (or only identity);
+    /// null with the 415 (an <c>Accept-Encoding</c> listing what is supported) for a coding this server does not know.
     /// </summary>
-    public static HttpRequest Decode(HttpRequest request, long limit, out HttpResponse? error)
+    public static RequestBodyDecoder? For(HttpRequest request, long limit, out HttpResponse? error)
     {
         error = null;
-        if (!request.Headers.TryGetValue("Content-Encoding", out var header)) return request;
+        if (!request.Headers.TryGetValue("Content-Encoding", out var header)) return null;
         var codings = new List<ContentCoding>();
         foreach (var range in header.AsSpan().Split(','))
         {
@@ -33,55 +57,115 @@ internal static class RequestBodyDecoder
                 {
                     Headers = [new HttpHeader("Accept-Encoding", Supported)],
                 };
-                return request;
+                return null;
             }
             if (coding != ContentCoding.Identity) codings.Add(coding);
         }
+        return codings.Count == 0 ? null : new RequestBodyDecoder(codings, limit);
+    }
 
-        var body = request.Body;
+    /// <summary>The request as its handler sees it once its body is decoded: without <c>Content-Encoding</c> and <c>Content-Length</c>.</summary>
+    public static HttpRequest Decoded(HttpRequest request, ByteString body) => request with
+    {
+        Body = body,
+        Headers = HttpHeaders.From(request.Headers.Where(h => !h.Is("Content-Encoding") && !h.Is("Content-Length"))),
+    };
+
+    /// <summary>
+    /// The request with its whole body decoded, or the same request with the error response: 413 past
+    /// <paramref name="limit"/> decoded bytes, 415 for an unknown coding, 400 for data that does not decode.
+    /// </summary>
+    public static HttpRequest Decode(HttpRequest request, long limit, out HttpResponse? error)
+    {
+        using var decoder = For(request, limit, out error);
+        if (decoder == null) return request;
+        if (decoder.TryDecode(request.Body, out var body, out var status, out var reason)) return Decoded(request, body);
+        error = HttpResponse.Error(status, reason);
+        return request;
+    }
+
+    /// <summary>
+    /// Decodes the next part of the body: everything it makes decodable, which may be nothing yet. False, with the status
+    /// (413 or 400) and the reason, when the decoded bytes pass the limit or the data does not decode.
+    /// </summary>
+    public bool TryDecode(ByteString part, out ByteString decoded, out int status, out string reason)
+    {
+        decoded = ByteString.Empty;
+        (status, reason) = (0, "");
+        if (!part.IsEmpty) _input.Add(part);
+        var pieces = new List<byte[]>();
+        var length = 0;
         try
         {
-            for (var i = codings.Count - 1; i >= 0 && error == null; i--) body = DecodeOne(body, codings[i], limit, out error);
+            while (true)
+            {
+                // Never more than one byte past the limit: enough to know the body is too large.
+                var buffer = new byte[(int)Math.Min(ReadSize, _limit - _decoded + 1)];
+                var n = _decoder.Read(buffer, 0, buffer.Length);
+                if (n == 0) break;
+                _decoded += n;
+                if (_decoded > _limit)
+                {
+                    (status, reason) = (StatusCodes.PayloadTooLarge, $"the body decodes to more than {_limit} bytes");
+                    return false;
+                }
+                pieces.Add(n == buffer.Length ? buffer : buffer[..n]);
+                length += n;
+            }
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException) // zlib says the one, Brotli the other
         {
-            error = HttpResponse.Error(StatusCodes.BadRequest, $"the body is not valid {header.Trim()} ({e.Message.TrimEnd('.')})");
+            (status, reason) = (StatusCodes.BadRequest, $"the body does not decode ({e.Message.TrimEnd('.')})");
+            return false;
         }
-        if (error != null) return request;
-        var headers = HttpHeaders.From(request.Headers.Where(h => !h.Is("Content-Encoding") && !h.Is("Content-Length")));
-        return request with { Body = body, Headers = headers };
+        if (pieces.Count == 1) decoded = ByteString.FromBytes(pieces[0]);
+        else if (pieces.Count > 1)
+        {
+            var joined = new byte[length];
+            var at = 0;
+            foreach (var piece in pieces)
+            {
+                piece.CopyTo(joined, at);
+                at += piece.Length;
+            }
+            decoded = ByteString.FromBytes(joined);
+        }
+        return true;
     }
 
-    private static ByteString DecodeOne(ByteString body, ContentCoding coding, long limit, out HttpResponse? error)
+    public void Dispose() => _decoder.Dispose();
+
+    /// <summary>
+    /// The coded bytes received so far, read by the decoders. Reading past them returns 0, which the decoders take as
+    /// "no more for now": they ask again on the next read, after the next part is added.
+    /// </summary>
+    private sealed class PartFeed : Stream
     {
-        error = null;
-        using var input = new MemoryStream(body.ToArray(), writable: false);
-        using Stream decoder = coding switch
+        private readonly Queue<ByteString> _parts = new();
+        private ByteString _current = ByteString.Empty;
+
+        public void Add(ByteString part) => _parts.Enqueue(part);
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
         {
-            ContentCoding.Gzip => new GZipStream(input, CompressionMode.Decompress),
-            ContentCoding.Brotli => new BrotliStream(input, CompressionMode.Decompress),
-            _ => new ZLibStream(input, CompressionMode.Decompress),
-        };
-        // Read at most one byte past the limit: enough to know the body is too large.
-        var cap = (int)Math.Min(limit + 1, Array.MaxLength);
-        var buffer = new byte[(int)Math.Min(Math.Max(body.Count * 4L, 4096), cap)];
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                if (length == cap) break;
-                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, cap));
-            }
-            var n = decoder.Read(buffer, length, buffer.Length - length);
-            if (n == 0) break;
-            length += n;
+            while (_current.IsEmpty)
+                if (!_parts.TryDequeue(out _current!)) { _current = ByteString.Empty; return 0; }
+            var n = Math.Min(buffer.Length, _current.Count);
+            _current.Slice(0, n).ToReadOnlySpan().CopyTo(buffer);
+            _current = _current.Slice(n);
+            return n;
         }
-        if (length > limit || (length == cap && decoder.ReadByte() >= 0))
-        {
-            error = HttpResponse.Error(StatusCodes.PayloadTooLarge, $"the body decodes to more than {limit} bytes");
-            return ByteString.Empty;
-        }
-        return ByteString.FromBytes(buffer, 0, length);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

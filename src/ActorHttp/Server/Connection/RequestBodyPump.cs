@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.IO;
 using ActorHttp.Protocol;
+using ActorHttp.Protocol.Compression;
 
 namespace ActorHttp.Server.Connection;
 
@@ -27,6 +28,10 @@ internal sealed class RequestBodyPump
     private int _buffered;
     private RequestBodyStream.Failed? _failure;
     private long _receivedBytes, _pausedMs, _pausedAt = -1;
+    private RequestBodyDecoder? _decoder;
+
+    /// <summary>Decodes the parts before the handler gets them (the route decodes compressed bodies), while the body streams.</summary>
+    public RequestBodyDecoder? Decoder => _state == State.Streaming ? _decoder : null;
 
     /// <summary>The body is still arriving.</summary>
     public bool Streaming => _state == State.Streaming;
@@ -42,9 +47,14 @@ internal sealed class RequestBodyPump
         _ => false,
     };
 
-    /// <summary>The request whose body this is, with keep-alive as parsed; the handler will pull it.</summary>
-    public void Start(long sequence, bool keepAlive)
+    /// <summary>
+    /// The request whose body this is, with keep-alive as parsed; the handler will pull it, decoded by
+    /// <paramref name="decoder"/> when there is one (it is the pump's now, and disposed when the body ends).
+    /// </summary>
+    public void Start(long sequence, bool keepAlive, RequestBodyDecoder? decoder = null)
     {
+        ReleaseDecoder();
+        _decoder = decoder;
         _state = State.Streaming;
         _sequence = sequence;
         _keepAlive = keepAlive;
@@ -66,7 +76,11 @@ internal sealed class RequestBodyPump
             _buffered += part.Count;
             _receivedBytes += part.Count;
         }
-        if (last) _state = State.Completed;
+        if (last)
+        {
+            _state = State.Completed;
+            ReleaseDecoder();
+        }
         Deliver();
         return last && !_keepAlive;
     }
@@ -121,6 +135,7 @@ internal sealed class RequestBodyPump
     public (long Sequence, HttpResponse Response) Fail(int status, string reason)
     {
         _state = State.Failed;
+        ReleaseDecoder();
         _failure = new RequestBodyStream.Failed(status, reason);
         DropParts();
         _reader?.Tell(_failure);
@@ -143,8 +158,15 @@ internal sealed class RequestBodyPump
             _reader?.Tell(AlreadyAnswered);
         }
         DropParts();
+        ReleaseDecoder();
         _reader = null;
         return close;
+    }
+
+    private void ReleaseDecoder()
+    {
+        _decoder?.Dispose();
+        _decoder = null;
     }
 
     /// <summary>Answers a waiting Read with the next part, or with Completed once the body is all read.</summary>
