@@ -210,6 +210,29 @@ public sealed class StaticSiteHostTests : IDisposable
                 Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
             }
 
+            // Both compress: the page goes out in Brotli to a client that asks for it, with an ETag of its own.
+            using var brRequest = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "Accept-Encoding", "br" } } };
+            using var br = await client.SendAsync(brRequest);
+            Assert.Equal("br", br.Content.Headers.ContentEncoding.Single());
+            Assert.EndsWith("-br\"", br.Headers.ETag!.Tag);
+            Assert.Contains("<title>ActorHttp</title>",
+                Encoding.UTF8.GetString(Protocol.Compression.CompressionTests.Decode(await br.Content.ReadAsByteArrayAsync(), ActorHttp.Protocol.Compression.ContentCoding.Brotli)));
+
+            // The upload demo: its own limits, a gzip body decoded, the echo compressed back.
+            var text = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i}\n"));
+            var coded = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(coded, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                gzip.Write(Encoding.ASCII.GetBytes(text));
+            using var upload = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(coded.ToArray()) };
+            upload.Content.Headers.ContentEncoding.Add("gzip");
+            upload.Content.Headers.ContentType = new("text/plain");
+            upload.Headers.Add("Accept-Encoding", "gzip");
+            using var echoed = await client.SendAsync(upload);
+            Assert.Equal(HttpStatusCode.OK, echoed.StatusCode);
+            Assert.Equal("gzip", echoed.Content.Headers.ContentEncoding.Single());
+            Assert.Equal(text, Encoding.ASCII.GetString(Protocol.Compression.CompressionTests.Decode(
+                await echoed.Content.ReadAsByteArrayAsync(), ActorHttp.Protocol.Compression.ContentCoding.Gzip)));
+
             // The site is two routes, not a catch-all at "/": unknown paths keep the router's 404, for every method.
             using var unknown = await client.GetAsync("/nope");
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

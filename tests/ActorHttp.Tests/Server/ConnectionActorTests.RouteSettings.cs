@@ -191,6 +191,7 @@ public sealed partial class ConnectionActorTests
         var refused = c.ExpectWrite();
         Assert.StartsWith("HTTP/1.1 413 Content Too Large", refused);
         Assert.Contains("decodes to more than 100000 bytes", refused);
+        Assert.DoesNotContain("Connection: close", refused); // the coded body was read whole: the connection goes on
         c.ExpectNoRequest();
     }
 
