@@ -28,6 +28,10 @@
 #   pipelined16  the same with 16 requests per write (pipeline.lua)
 #   echo4k       wrk -t1 -c64, POST /echo with a 4 KB body (post.lua); stock nginx has no echo: n/a
 #   static10k    wrk -t1 -c64, GET /static/10k.bin, a 10,240-byte file
+#   static10kgz  wrk -t1 -c64 -H "Accept-Encoding: gzip", GET /staticgz/10k.html: a 10,240-byte HTML page (make_html.py;
+#                gzip level 1 makes it about 4x smaller), compressed by nginx's gzip on (level 1), Kestrel's response
+#                compression middleware (Fastest), ActorHttp's route with compression = on; a server whose answer,
+#                checked with curl first, is not 200 with Content-Encoding: gzip is n/a with that reason
 #   httperf13    httperf, one connection, 500 sequential GET /plaintext (13 bytes)
 #   httperf10k   the same for GET /body10k (10,000 bytes)
 #   conns1000    wrk -t2 -c1000, keep-alive GET /plaintext
@@ -57,8 +61,8 @@ BENCH_DIR=tests/Benchmarks
 
 # ---- options ---------------------------------------------------------------------------------
 ALL_SERVERS=(ActorHttp Kestrel nginx)
-ALL_SCENARIOS=(idle5000 wsidle10k plaintext pipelined16 echo4k static10k httperf13 httperf10k conns1000 conns4000 wsecho
-    wsecho16 close cluster2 ssefanout)
+ALL_SCENARIOS=(idle5000 wsidle10k plaintext pipelined16 echo4k static10k static10kgz httperf13 httperf10k conns1000
+    conns4000 wsecho wsecho16 close cluster2 ssefanout)
 DURATION=6
 REPS=2
 WARMUP_SECONDS=3
@@ -144,7 +148,7 @@ STALL_MS_PER_CALL=40      # a delayed-ACK/Nagle stall costs ~40 ms per request
 IDLE_CONNECTIONS=5000
 PIPELINE_DEPTH=16
 ECHO_BODY_BYTES=4096
-STATIC_FILE_BYTES=10240
+STATIC_FILE_BYTES=10240   # static10k's 10k.bin and static10kgz's 10k.html
 COUNTER_IDS=10000         # cluster2: distinct entity ids, spread over the shards
 CLUSTER_HTTP_BASE=17080   # cluster2: node n serves HTTP on CLUSTER_HTTP_BASE+n-1, remoting on CLUSTER_REMOTE_BASE+n-1
 CLUSTER_REMOTE_BASE=17180
@@ -287,17 +291,19 @@ build_servers() {
     BUILD_PIDS=()
 }
 
-# The bytes every server serves: a 10,240-byte file for /static and a 10,000-byte text for /body10k.
+# The bytes every server serves: a 10,240-byte file for /static, a 10,240-byte HTML page for /staticgz (the same
+# bytes every run: the compressed size depends on them) and a 10,000-byte text for /body10k.
 write_www() {
     mkdir -p "$WWW"
     head -c "$STATIC_FILE_BYTES" /dev/urandom >"$WWW/10k.bin"
+    python3 "$BENCH_DIR/make_html.py" "$STATIC_FILE_BYTES" >"$WWW/10k.html"
     # 10,000 letters, no whitespace: ActorHttp's HOCON drops whitespace at the end of a quoted string.
     python3 -c 'import sys; sys.stdout.write("".join(chr(97 + i % 26) for i in range(10000)))' >"$WWW/body10k.txt"
 }
 
 # The bench.conf routes only one scenario needs, which ActorHttp may refuse (a handler or key it does not have yet):
 # refused, the route is dropped and that scenario is n/a, not the whole server (see start_server).
-declare -A SCENARIO_ROUTE=([static10k]=static)
+declare -A SCENARIO_ROUTE=([static10k]=static [static10kgz]=staticgz)
 declare -A DROPPED_ROUTES=() # route name -> why it was dropped
 
 # bench.conf without the DROPPED_ROUTES, plus the generated /body10k route.
@@ -368,7 +374,7 @@ refused_route() {
 }
 
 # start_server server rep [log-suffix]: launch; when ActorHttp refuses one of SCENARIO_ROUTE's routes (the static handler
-# may not exist yet), again without it: that costs its scenario, not the whole server.
+# or its compression = on may not exist yet), again without it: that costs its scenario, not the whole server.
 start_server() {
     local s=$1 slog="$LOGS/$1-rep$2${3:-}.log"
     START_ERROR=""
@@ -435,6 +441,8 @@ na_reason() {
         echo4k/nginx) echo "stock nginx has no echo module" ;;
         wsecho/nginx | wsecho16/nginx | wsidle10k/nginx) echo "stock nginx has no WebSocket echo (it proxies WebSockets, it ends none)" ;;
         static10k/ActorHttp) [[ -n ${DROPPED_ROUTES[static]:-} ]] && echo "${DROPPED_ROUTES[static]}" ;;
+        static10kgz/*)
+            if [[ $2 == ActorHttp && -n ${DROPPED_ROUTES[staticgz]:-} ]]; then echo "${DROPPED_ROUTES[staticgz]}"; else gzip_na_reason "$2"; fi ;;
     esac
     local need=0
     case $1 in
@@ -449,6 +457,35 @@ na_reason() {
 
 # ---- scenarios -------------------------------------------------------------------------------
 url_of() { echo "http://$HOST:${PORT[$1]}$2"; }
+
+# gzip_na_reason server: why static10kgz would not measure compression on this server, or nothing: the answer to
+# GET /staticgz/10k.html with Accept-Encoding: gzip must be 200 with Content-Encoding: gzip. A server that is no
+# longer running gets nothing here: bench_server says so itself.
+gzip_na_reason() {
+    server_alive || return 0
+    local headers status encoding hint=""
+    headers=$(curl -s -D - -o /dev/null --max-time 5 -H 'Accept-Encoding: gzip' "$(url_of "$1" /staticgz/10k.html)" |
+        tr -d '\r' || true)
+    status=$(awk 'NR == 1 { print $2 }' <<<"$headers")
+    encoding=$(awk -F': *' 'tolower($1) == "content-encoding" { print $2; exit }' <<<"$headers")
+    [[ $status == 200 && ${encoding,,} == gzip ]] && return 0
+    [[ $1 == ActorHttp ]] && hint=" (does the node implement the route's compression = on?)"
+    if [[ $status != 200 ]]; then
+        echo "GET /staticgz/10k.html with Accept-Encoding: gzip answered ${status:-nothing}, not 200$hint"
+    else
+        echo "GET /staticgz/10k.html with Accept-Encoding: gzip answered 200 with ${encoding:+Content-Encoding: }${encoding:-no Content-Encoding}, not gzip$hint"
+    fi
+}
+
+# gzip_body_check server: logs the compressed size, and warns unless it decompresses to the page (like for like).
+gzip_body_check() {
+    local url bytes
+    url=$(url_of "$1" /staticgz/10k.html)
+    bytes=$(curl -s -o /dev/null -w '%{size_download}' --max-time 5 -H 'Accept-Encoding: gzip' "$url" || true)
+    log "  static10kgz: $1 sends ${bytes:-?} bytes of gzip for the ${STATIC_FILE_BYTES}-byte page"
+    [[ $(curl -s --compressed --max-time 5 "$url" | sha256sum) == "$(sha256sum <"$WWW/10k.html")" ]] \
+        || log "  WARNING: $1's gzip of /staticgz/10k.html does not decompress to the page: the comparison is not like for like"
+}
 
 # wrk_scenario server rep scenario threads connections path [wrk options...]
 wrk_scenario() {
@@ -669,6 +706,7 @@ run_scenario() { # server rep scenario
         pipelined16) SCRIPT_ARGS=(-- "$PIPELINE_DEPTH"); wrk_scenario "$s" "$rep" "$sc" 1 64 /plaintext -s "$BENCH_DIR/pipeline.lua" ;;
         echo4k) SCRIPT_ARGS=(-- "$ECHO_BODY_BYTES"); wrk_scenario "$s" "$rep" "$sc" 1 64 /echo -s "$BENCH_DIR/post.lua" ;;
         static10k) wrk_scenario "$s" "$rep" "$sc" 1 64 /static/10k.bin ;;
+        static10kgz) gzip_body_check "$s"; wrk_scenario "$s" "$rep" "$sc" 1 64 /staticgz/10k.html -H "Accept-Encoding: gzip" ;;
         httperf13) httperf_scenario "$s" "$rep" "$sc" /plaintext ;;
         httperf10k) httperf_scenario "$s" "$rep" "$sc" /body10k ;;
         conns1000) wrk_scenario "$s" "$rep" "$sc" 2 1000 /plaintext ;;
