@@ -34,6 +34,7 @@ SCENARIOS = {
     "httperf10k": {"title": "One connection, 500 sequential requests, 10,000-byte body (httperf)",
                    "target": {"min_ratio": 1.0, "no_stall": True}},
     "static10k": {"title": "10 KB static file, 64 connections", "target": None},
+    "static10kgz": {"title": "10 KB static text, gzip, 64 connections", "target": None},
     "echo4k": {"title": "Echo of a 4 KB POST body, 64 connections", "target": None},
     "idle5000": {"title": "5,000 idle keep-alive connections, one request made on each", "kind": "memory",
                  "target": {"max_kb_per_conn": 4.0}},

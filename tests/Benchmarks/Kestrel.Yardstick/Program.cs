@@ -7,12 +7,16 @@
 //                      (application/octet-stream when it has none)
 //   GET  /body10k   -> 200 text/plain, the bytes of WWW/body10k.txt, read once at start (with --www)
 //   GET  /static/*  -> files under WWW through ASP.NET Core's static file middleware (with --www)
+//   GET  /staticgz/* -> the same files through the response compression middleware: gzip at CompressionLevel.Fastest
+//                      when the request accepts it and the type is compressible (text/html...), on every request
 //   GET  /ws/echo   -> a WebSocket (UseWebSockets) echoing every text and binary message, fragments as they come
 //   anything else   -> 404 (405 for a known path with the wrong method)
 //
 // Usage: dotnet Kestrel.Yardstick.dll [--port N] [--www DIR]   (default port 5080, binds 127.0.0.1 only)
 
+using System.IO.Compression;
 using System.Net;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 var port = 5080;
@@ -61,6 +65,10 @@ builder.WebHost.UseSockets(o =>
     o.Backlog = 4096;
 });
 
+// /staticgz: gzip only (the benchmark's client accepts nothing else), at the level nginx's `gzip on` defaults to (1).
+builder.Services.AddResponseCompression(o => o.Providers.Add<GzipCompressionProvider>());
+builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+
 var app = builder.Build();
 
 // The 10,000-byte body and the static files come from the directory run-bench.sh generates, so all servers
@@ -72,6 +80,16 @@ if (www != null)
     {
         FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(www),
         RequestPath = "/static",
+    });
+    // Compression under /staticgz only: /static and every other path keep their uncompressed responses.
+    app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/staticgz"), gz =>
+    {
+        gz.UseResponseCompression();
+        gz.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(www),
+            RequestPath = "/staticgz",
+        });
     });
 }
 
