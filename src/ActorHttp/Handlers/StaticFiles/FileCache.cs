@@ -29,6 +29,9 @@ internal sealed class FileCache
     public long MaxSize { get; }
     public long MaxFileSize { get; }
 
+    /// <summary>Whether a file of <paramref name="length"/> bytes may be held at all (its compressed copies aside).</summary>
+    public bool CanHold(long length) => length <= MaxFileSize && length <= MaxSize;
+
     /// <summary>Content bytes held now.</summary>
     public long Size { get; private set; }
 

@@ -160,7 +160,9 @@ public sealed class StaticFileHandler : HttpHandlerActor
                 // Small: read whole (blocking, on the blocking dispatcher), answer from memory and keep for next time.
                 var bytes = new byte[length];
                 stream.ReadExactly(bytes);
-                var file = StaticFile.InMemory(path, ByteString.FromBytes(bytes), lastWrite, _cacheControl, _compressor);
+                // Compressed copies only for a file the cache will keep: made at the smallest level, they pay off only
+                // when reused; an uncached file is compressed by the connection as any response is.
+                var file = StaticFile.InMemory(path, ByteString.FromBytes(bytes), lastWrite, _cacheControl, _cache.CanHold(length) ? _compressor : null);
                 _cache.Add(file);
                 Respond(Select(request, file, out _, out _));
                 return;
