@@ -163,8 +163,10 @@ internal sealed class ResponseStreamState
     public void EndNow()
     {
         if (!IsEventStream || Producer == null) return;
-        Cancel();
-        _endedByServer = true;
+        Producer.Tell(ResponseStream.Cancelled.Instance);
+        Producer = null;
+        _queued.Clear();
+        _endedByServer = true; // the encoder, if any, is kept: the End finishes its coded stream
     }
 
     /// <summary>The body cannot complete: the producer is told to stop (what it sent may still be in flight).</summary>
