@@ -84,7 +84,7 @@ public sealed class EventStreamSession
         Head = head;
         _producer = producer;
         _stream = new ResponseStreamState(producer, isEventStream: true);
-        _stream.Begin(BodyFraming.Chunked, 0, closeAfter: false);
+        _stream.Begin(BodyFraming.Chunked, null, closeAfter: false);
     }
 
     /// <summary>The head the handler answered with.</summary>

@@ -112,7 +112,7 @@ public static class HttpTestKitExtensions
                 case HttpResponse response when head == null:
                     head = response;
                     stream = new ResponseStreamState(probe.LastSender);
-                    stream.Begin(response.ContentLength is >= 0 ? BodyFraming.ContentLength : BodyFraming.Chunked, response.ContentLength ?? 0, closeAfter: false);
+                    stream.Begin(response.ContentLength is >= 0 ? BodyFraming.ContentLength : BodyFraming.Chunked, response.ContentLength, closeAfter: false);
                     break;
                 case ResponseStream.Chunk or ResponseStream.End or Status.Failure when stream != null:
                     stream.Offer(message, probe.LastSender);

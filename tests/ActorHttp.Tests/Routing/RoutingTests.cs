@@ -169,7 +169,7 @@ public sealed class RouteConfigTests
         var roots = ConfigurationFactory.ParseString($"actor-http.routes.index.root = \"{Site("")}\"\nactor-http.routes.assets.root = \"{Site("assets")}\"");
         var config = roots.WithFallback(standalone);
         var routes = RouteConfig.Load(config, ActorHttp.Cluster.ClusterRouteHandlers.Create(config)); // counters are sharded
-        Assert.Equal(["index", "assets", "plaintext", "echo", "ws-echo", "health", "health-live", "health-ready", "counters", "counter-events", "counter-socket", "api-quote", "limited", "admin-hello", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
+        Assert.Equal(["index", "assets", "plaintext", "echo", "upload", "ws-echo", "health", "health-live", "health-ready", "counters", "counter-events", "counter-socket", "api-quote", "limited", "admin-hello", "metrics", "blocking"], routes.Definitions.Select(d => d.Name));
         Assert.Equal(["GET", "POST", "PUT"], routes.Definitions.Single(d => d.Name == "echo").Methods);
         Assert.True(routes.Definitions.Single(d => d.Name == "ws-echo").WebSocket);
         // The demo routes of filters and CORS; the rest have neither.
@@ -177,6 +177,11 @@ public sealed class RouteConfigTests
         Assert.Equal(["demo-rate-limit"], routes.Definitions.Single(d => d.Name == "limited").Filters.Select(f => f.Name));
         Assert.Equal(["demo-api-key"], routes.Definitions.Single(d => d.Name == "admin-hello").Filters.Select(f => f.Name));
         Assert.All(routes.Definitions.Where(d => d.Name is not ("api-quote" or "limited" or "admin-hello")), d => Assert.True(d.Filters.Count == 0 && d.Cors == null));
+        // The demos of compression and per-route limits; the rest compress nothing and keep the server's limits.
+        Assert.Equal(["index", "assets", "upload"], routes.Definitions.Where(d => d.Compression != null).Select(d => d.Name));
+        Assert.Equal(new ActorHttp.Server.RouteLimits { MaxBodySize = 64L * 1024 * 1024, StreamRequestBody = true, ResponseTimeout = TimeSpan.FromMinutes(2) },
+            routes.Definitions.Single(d => d.Name == "upload").Limits);
+        Assert.All(routes.Definitions.Where(d => d.Name != "upload"), d => Assert.Null(d.Limits));
     }
 
     [Theory]

@@ -18,7 +18,7 @@ public sealed class ResponseStreamStateTests
     private ResponseStreamState Started(BodyFraming framing, long contentLength = 0)
     {
         var stream = new ResponseStreamState(_producer);
-        stream.Begin(framing, contentLength, closeAfter: false);
+        stream.Begin(framing, framing == BodyFraming.ContentLength ? contentLength : null, closeAfter: false);
         return stream;
     }
 
@@ -43,7 +43,7 @@ public sealed class ResponseStreamStateTests
     public void The_server_ends_an_event_stream_with_a_clean_End_once_and_cancels_its_producer()
     {
         var stream = new ResponseStreamState(_producer, isEventStream: true);
-        stream.Begin(BodyFraming.Chunked, 0, closeAfter: false);
+        stream.Begin(BodyFraming.Chunked, null, closeAfter: false);
         stream.Offer(Chunk("data: x\n\n"), _producer);
         stream.EndNow();
         Assert.Equal([ResponseStream.Cancelled.Instance], _producer.Received);
@@ -127,7 +127,7 @@ public sealed class ResponseStreamStateTests
     {
         var stream = new ResponseStreamState(_producer);
         Assert.False(stream.HeadRendered);
-        stream.Begin(BodyFraming.CloseDelimited, 0, closeAfter: false);
+        stream.Begin(BodyFraming.CloseDelimited, null, closeAfter: false);
         Assert.True(stream.HeadRendered);
         Assert.True(stream.CloseAfter);
     }
