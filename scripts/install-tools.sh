@@ -3,8 +3,9 @@
 # are installed: curl, ab (apache2-utils), httperf, wrk, nc (netcat-openbsd),
 # slowhttptest (the slowloris abuse test), python3 (the benchmark report's unit
 # tests and the 10,000-connection client), Python's websockets library (an
-# independent WebSocket client for the WebSocket tests); with --bench also nginx
-# (tests/Benchmarks/run-bench.sh).
+# independent WebSocket client for the WebSocket tests), chromium-headless-shell (a
+# real browser engine for the CORS test, tests/ActorHttp.Tests/EndToEnd/BrowserCorsTests.cs);
+# with --bench also nginx (tests/Benchmarks/run-bench.sh).
 # Only touches apt when something is missing; silent when nothing is.
 # Debian/Ubuntu only.
 #
@@ -21,8 +22,9 @@ declare -A PKG=(
   [slowhttptest]=slowhttptest
   [nginx]=nginx
   [python3]=python3
+  [chromium-headless-shell]=chromium-headless-shell
 )
-tools=(curl ab httperf wrk nc slowhttptest python3)
+tools=(curl ab httperf wrk nc slowhttptest python3 chromium-headless-shell)
 
 case "${1:-}" in
   "") ;;
