@@ -21,7 +21,8 @@ Commands:
                    "N passed, N failed[, N skipped]" as the last line
   run [args...]    run the standalone node (src/ActorHttp.Host) with
                    hocon/standalone.conf; args are passed to the node
-  bench [args...]  benchmark ActorHttp against Kestrel and nginx (tests/Benchmarks/run-bench.sh):
+  bench [args...]  benchmark ActorHttp against Kestrel, nginx, the transport ceiling and
+                   Kestrel+Ask (tests/Benchmarks/run-bench.sh):
                    installs wrk, httperf and nginx, builds Release, prints a table, writes
                    artifacts/bench/results.json and results.svg; --quick for a short run,
                    --micro for the BenchmarkDotNet micro-benchmarks, --soak for the 10-minute

@@ -14,7 +14,7 @@ import math
 import sys
 from xml.sax.saxutils import escape
 
-COLORS = {"ActorHttp": "#2563eb", "Kestrel": "#7c3aed", "nginx": "#059669"}
+COLORS = {"ActorHttp": "#2563eb", "Kestrel": "#7c3aed", "nginx": "#059669", "Ceiling": "#94a3b8", "KestrelAsk": "#c084fc"}
 MET, MISSED, MUTED, INK, GRID = "#15803d", "#dc2626", "#6b7280", "#111827", "#e5e7eb"
 FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'"
 
@@ -209,7 +209,8 @@ def render(result):
     meta = result.get("meta", {})
     body = Svg()
     stamp = result.get("timestamp", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-    body.text(24, 34, "ActorHttp vs Kestrel vs nginx, HTTP/1.1 on 127.0.0.1", size=22, weight="bold")
+    others = [s for s in result["servers"] if s != "ActorHttp"]
+    body.text(24, 34, f"ActorHttp vs {', '.join(others) or 'nothing'}, HTTP/1.1 on 127.0.0.1", size=22, weight="bold")
     body.text(24, 56, f"best of {meta.get('repetitions', '?')} repetition(s), {meta.get('duration_s', '?')} s per wrk "
                       f"scenario, {meta.get('cores', '?')} cores shared by server and load tool · commit "
                       f"{meta.get('git_commit', '?')} · load average {meta.get('loadavg_before', '?')} · {stamp}",

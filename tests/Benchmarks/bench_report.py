@@ -4,7 +4,9 @@
 Input: the manifest run-bench.sh writes, one line per measurement:
     scenario <TAB> server <TAB> repetition <TAB> kind <TAB> file (kind wrk, httperf, memory, socketload) or reason (na)
 Per scenario and server the best repetition counts (most req/s or messages/s; least memory per connection). Ratios
-are ActorHttp / Kestrel and ActorHttp / nginx. Python standard library only.
+are ActorHttp / Kestrel and ActorHttp / nginx, and, for the throughput scenarios, ActorHttp / Ceiling (the share of the
+transport ceiling reached) and ActorHttp / KestrelAsk (against Kestrel with an actor Ask per request). Python standard
+library only.
 
 Usage: bench_report.py --manifest FILE --out DIR [--meta key=value ...]
 """
@@ -15,8 +17,15 @@ import os
 import re
 import sys
 
-SERVERS = ["ActorHttp", "Kestrel", "nginx"]
+SERVERS = ["ActorHttp", "Kestrel", "nginx", "Ceiling", "KestrelAsk"]
 SUBJECT, YARDSTICK = "ActorHttp", "Kestrel"
+# ActorHttp's figure over each other server's, in results.json as entry[key] and in the table as column /server.
+# Ceiling: the transport ceiling (Ceiling.Yardstick, ActorHttp's shape without HTTP work); KestrelAsk: Kestrel.Yardstick
+# --ask (/plaintext through an actor's Ask). Both run the plaintext scenarios only; the memory table has no column
+# for them.
+RATIOS = {"Kestrel": "ratio_vs_kestrel", "nginx": "ratio_vs_nginx", "Ceiling": "ratio_vs_ceiling",
+          "KestrelAsk": "ratio_vs_kestrelask"}
+MEMORY_RATIOS = ("Kestrel", "nginx")
 
 # Every scenario, in report order. target: what ActorHttp has to reach in this run.
 #   min_ratio: req/s ActorHttp / Kestrel at least this; zero_socket_errors / no_stall: in every repetition.
@@ -241,8 +250,8 @@ def aggregate(runs, meta):
                                      "reason": None if best else ("; ".join(reasons) or "not run")}
         key = "kb_per_conn" if memory else "rps"
         best_of = {s: entry["servers"].get(s, {}).get("best") for s in SERVERS}
-        entry["ratio_vs_kestrel"] = ratio(best_of[SUBJECT], best_of["Kestrel"], key)
-        entry["ratio_vs_nginx"] = ratio(best_of[SUBJECT], best_of["nginx"], key)
+        for srv, field in RATIOS.items():
+            entry[field] = ratio(best_of[SUBJECT], best_of[srv], key)
         subject_runs = [r for r in runs if r["scenario"] == name and r["server"] == SUBJECT]
         entry["met"], entry["target_detail"] = judge(spec, entry, subject_runs)
         scenarios[name] = entry
@@ -311,10 +320,11 @@ def fmt_result(met):
     return "" if met is None else ("met" if met else "MISSED")
 
 
-def print_table(rows, right_from):
+def print_table(rows, right_from, right_count=6):
+    """Columns right_from .. right_from + right_count - 1 (the figures) right-aligned, the others left-aligned."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
-        cells = [c.rjust(w) if right_from <= j < right_from + 6 else c.ljust(w)
+        cells = [c.rjust(w) if right_from <= j < right_from + right_count else c.ljust(w)
                  for j, (c, w) in enumerate(zip(row, widths))]
         print("  ".join(cells).rstrip())
         if i == 0:
@@ -322,7 +332,8 @@ def print_table(rows, right_from):
 
 
 def throughput_rows(scenarios, servers):
-    rows = [("scenario", "server", "req/s", "p50", "p99", "errors", "/Kestrel", "/nginx", "target", "result")]
+    rows = [("scenario", "server", "req/s", "p50", "p99", "errors") + tuple(f"/{s}" for s in RATIOS)
+            + ("target", "result")]
     notes = []
     for name, e in scenarios.items():
         if e["kind"] != "throughput":
@@ -333,8 +344,8 @@ def throughput_rows(scenarios, servers):
             first = i == 0
             label = name if first else ""
             subject = srv == SUBJECT
-            tail = (fmt_ratio(e["ratio_vs_kestrel"]), fmt_ratio(e["ratio_vs_nginx"]),
-                    target_text(e["target"]), fmt_result(e["met"])) if subject else ("", "", "", "")
+            tail = (tuple(fmt_ratio(e[field]) for field in RATIOS.values())
+                    + (target_text(e["target"]), fmt_result(e["met"])) if subject else ("",) * (len(RATIOS) + 2))
             if b is None:
                 rows.append((label, srv, "n/a", "-", "-", "-") + tail)
                 notes.append(f"{name}/{srv}: n/a: {cell['reason']}")
@@ -347,8 +358,8 @@ def throughput_rows(scenarios, servers):
 
 
 def memory_rows(scenarios, servers):
-    rows = [("scenario", "server", "KB/conn", "RSS before", "RSS after", "failed", "/Kestrel", "/nginx",
-             "target", "result")]
+    rows = [("scenario", "server", "KB/conn", "RSS before", "RSS after", "failed") + tuple(f"/{s}" for s in MEMORY_RATIOS)
+            + ("target", "result")]
     notes = []
     for name, e in scenarios.items():
         if e["kind"] != "memory":
@@ -357,8 +368,8 @@ def memory_rows(scenarios, servers):
             cell = e["servers"][srv]
             b = cell["best"]
             subject = srv == SUBJECT
-            tail = (fmt_ratio(e["ratio_vs_kestrel"]), fmt_ratio(e["ratio_vs_nginx"]),
-                    target_text(e["target"]), fmt_result(e["met"])) if subject else ("", "", "", "")
+            tail = (tuple(fmt_ratio(e[RATIOS[s]]) for s in MEMORY_RATIOS)
+                    + (target_text(e["target"]), fmt_result(e["met"])) if subject else ("",) * (len(MEMORY_RATIOS) + 2))
             label = name if i == 0 else ""
             if b is None:
                 rows.append((label, srv, "n/a", "-", "-", "-") + tail)
@@ -416,20 +427,22 @@ def client_notes(scenarios):
 
 def print_report(scenarios, servers, meta, cluster=None, sse=None):
     print()
-    print(f"ActorHttp vs Kestrel vs nginx: best of {meta.get('repetitions')} repetition(s), "
+    print(f"ActorHttp vs {', '.join(s for s in servers if s != SUBJECT) or 'nothing'}: best of {meta.get('repetitions')} repetition(s), "
           f"{meta.get('duration_s')} s per wrk scenario, {meta.get('cores')} cores, 127.0.0.1 only, "
           f"load average {meta.get('loadavg_before', '?')} before, {meta.get('loadavg_after', '?')} after")
     rows, notes = throughput_rows(scenarios, servers)
     if len(rows) > 1:
         print()
-        print_table(rows, 2)
+        print_table(rows, 2, 4 + len(RATIOS))
     mrows, mnotes = memory_rows(scenarios, servers)
     if len(mrows) > 1:
         print()
         print_table(mrows, 2)
     print()
-    print("/Kestrel, /nginx: ActorHttp's figure divided by theirs (req/s; KB per connection for memory, lower is"
-          " better). * httperf reports no percentiles: mean reply time.")
+    print("/Kestrel, /nginx, /Ceiling, /KestrelAsk: ActorHttp's figure divided by theirs (req/s; KB per connection for"
+          " memory, lower is better). * httperf reports no percentiles: mean reply time.")
+    print("Ceiling: the transport ceiling (ActorHttp's actors and Akka.IO writes, no HTTP work): /Ceiling is the share"
+          " of it ActorHttp reaches. KestrelAsk: Kestrel with an actor Ask per request, the usual Akka.NET setup.")
     ws = [name for name, e in scenarios.items() if e.get("unit") == "msgs/s"]
     if ws:
         print(f"{', '.join(ws)}: WebSocket messages/s (each one an echo round trip) in the req/s column.")

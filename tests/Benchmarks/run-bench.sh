@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ActorHttp against Kestrel and nginx on this machine, loopback (127.0.0.1) only.
+# ActorHttp against Kestrel, nginx and two yardsticks (the transport ceiling, Kestrel+Ask) on this machine, loopback
+# (127.0.0.1) only.
 #
 # Usage (from anywhere; the script cds to the repo root itself):
 #   tests/Benchmarks/run-bench.sh [--quick] [--duration SECONDS] [--reps N] [--servers LIST] [--scenarios LIST]
@@ -10,7 +11,7 @@
 #   --quick           1 repetition, 2 s per wrk scenario, 1 s warm-up (explicit --duration/--reps still win)
 #   --duration N      seconds per wrk scenario (default 6)
 #   --reps N          repetitions per server (default 2); the best one is reported
-#   --servers LIST    comma-separated subset of ActorHttp,Kestrel,nginx (default all)
+#   --servers LIST    comma-separated subset of ActorHttp,Kestrel,nginx,Ceiling,KestrelAsk (default all)
 #   --scenarios LIST  comma-separated subset of the scenarios below (default all)
 #   --no-build        use the Release binaries as they are
 #   --micro           only the BenchmarkDotNet micro-benchmarks of the parser and renderer
@@ -18,6 +19,21 @@
 #                     (e.g. --micro --filter '*Parse*'); results in artifacts/bench/micro
 #   --soak            only the soak (tests/Benchmarks/run-soak.sh): 10 minutes of rotating load on the ActorHttp
 #                     node; memory and live actors sampled after every segment, verdict steady or GROWING
+#
+# Servers, each built from this repository in Release (skipped when nothing changed) except nginx:
+#   ActorHttp    the standalone node (src/ActorHttp.Host) with bench.conf: every request through a handler actor
+#   Kestrel      tests/Benchmarks/Kestrel.Yardstick: a minimal ASP.NET Core app, tuned TechEmpower-style, the same
+#                responses; the targets are ratios to it
+#   nginx        stock nginx, config from nginx.conf.in
+#   Ceiling      tests/Benchmarks/Ceiling.Yardstick, the transport ceiling: ActorHttp's shape with no HTTP work (an
+#                Akka.IO listener, an actor per connection, each request, found by "\r\n\r\n" alone, Told to one shared
+#                handler actor that answers a fixed plaintext response, answers batched into one acked Tcp.Write). It is
+#                what ActorHttp would do if parsing, routing and rendering cost nothing: ActorHttp / Ceiling is the
+#                share of the ceiling reached, every overhead of ActorHttp's a measured distance to it
+#   KestrelAsk   Kestrel+Ask: Kestrel.Yardstick --ask, /plaintext Asks one shared actor of an in-process ActorSystem
+#                for the body: what an Akka.NET team writes today without ActorHttp, the real alternative
+# Ceiling and KestrelAsk serve /plaintext only: they run plaintext, pipelined16, conns1000, conns4000 and close,
+# every other scenario is n/a for them.
 #
 # Each repetition starts the servers in turn (order reversed on every other repetition), each on its own port
 # and in its own process group: warm-up (wrk, plaintext), then every scenario (each after WARMUP_SECONDS of its own
@@ -50,9 +66,9 @@
 #                subscribers, p50/p99 from a POST's send to each subscriber's event; n/a with the reason while
 #                hocon/standalone.conf has no such route
 # A scenario a server cannot run (not started, refused a route, too few file descriptors...) is n/a with the
-# reason; the run goes on. Report: a table with req/s, p50/p99, errors, the ratios ActorHttp / Kestrel and
-# ActorHttp / nginx and met/MISSED per target; artifacts/bench/results.json and results.svg. Raw tool output
-# and server logs: artifacts/bench/raw, artifacts/bench/logs.
+# reason; the run goes on. Report: a table with req/s, p50/p99, errors, the ratios ActorHttp / Kestrel,
+# ActorHttp / nginx, ActorHttp / Ceiling and ActorHttp / KestrelAsk and met/MISSED per target (against Kestrel);
+# artifacts/bench/results.json and results.svg. Raw tool output and server logs: artifacts/bench/raw, artifacts/bench/logs.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -60,7 +76,7 @@ ROOT=$(pwd)
 BENCH_DIR=tests/Benchmarks
 
 # ---- options ---------------------------------------------------------------------------------
-ALL_SERVERS=(ActorHttp Kestrel nginx)
+ALL_SERVERS=(ActorHttp Kestrel nginx Ceiling KestrelAsk)
 ALL_SCENARIOS=(idle5000 wsidle10k plaintext pipelined16 echo4k static10k static10kgz httperf13 httperf10k conns1000
     conns4000 wsecho wsecho16 close cluster2 ssefanout)
 DURATION=6
@@ -162,19 +178,21 @@ SSE_ROUTE='/counters/{id}/events'
 
 # Each repetition moves every server to the next port: the TIME_WAITs of one repetition's connection-per-request
 # scenario then never meet the next repetition's connections.
-declare -A BASE_PORT=([ActorHttp]=18080 [Kestrel]=15080 [nginx]=16080)
+declare -A BASE_PORT=([ActorHttp]=18080 [Kestrel]=15080 [nginx]=16080 [Ceiling]=14080 [KestrelAsk]=19080)
 declare -A PORT
 declare -A DLL=(
     [ActorHttp]=src/ActorHttp.Host/bin/Release/net10.0/ActorHttp.Host.dll
     [Kestrel]=tests/Benchmarks/Kestrel.Yardstick/bin/Release/net10.0/Kestrel.Yardstick.dll
+    [Ceiling]=tests/Benchmarks/Ceiling.Yardstick/bin/Release/net10.0/Ceiling.Yardstick.dll
     [SocketLoad]=tests/Benchmarks/SocketLoad/bin/Release/net10.0/SocketLoad.dll
 )
 declare -A PROJECT=([ActorHttp]=src/ActorHttp.Host [Kestrel]=tests/Benchmarks/Kestrel.Yardstick
-    [SocketLoad]=tests/Benchmarks/SocketLoad)
+    [Ceiling]=tests/Benchmarks/Ceiling.Yardstick [SocketLoad]=tests/Benchmarks/SocketLoad)
 # What each build depends on: a source newer than the last successful build means building again.
 declare -A SOURCES=(
     [ActorHttp]="src/ActorHttp src/ActorHttp.Host Directory.Build.props"
     [Kestrel]="tests/Benchmarks/Kestrel.Yardstick Directory.Build.props"
+    [Ceiling]="tests/Benchmarks/Ceiling.Yardstick Directory.Build.props"
     [SocketLoad]="tests/Benchmarks/SocketLoad Directory.Build.props"
 )
 
@@ -264,13 +282,14 @@ build_is_current() { # server
 }
 
 # The builds at once (they share no project): the wall time of the slowest one, not of all. SocketLoad, the client
-# of the WebSocket and event-stream scenarios, only when one of them runs.
+# of the WebSocket and event-stream scenarios, only when one of them runs. KestrelAsk is Kestrel's build (--ask).
 build_servers() {
     local s
     local -A started=()
     local -a builds=("${SERVERS[@]}")
     ((NEED_SOCKETLOAD)) && builds+=(SocketLoad)
-    for s in ActorHttp Kestrel SocketLoad; do
+    [[ " ${builds[*]} " == *" KestrelAsk "* ]] && builds+=(Kestrel)
+    for s in ActorHttp Kestrel Ceiling SocketLoad; do
         [[ " ${builds[*]} " == *" $s "* ]] || continue
         if ((!BUILD)) || build_is_current "$s"; then
             log "build of $s skipped ($( ((BUILD)) && echo "up to date" || echo "--no-build"))"
@@ -335,6 +354,8 @@ server_command() { # server -> CMD array
     case $1 in
         ActorHttp) CMD=(dotnet "${DLL[ActorHttp]}" --config "$ACTORHTTP_CONF" --port "${PORT[ActorHttp]}") ;;
         Kestrel) CMD=(dotnet "${DLL[Kestrel]}" --port "${PORT[Kestrel]}" --www "$WWW") ;;
+        KestrelAsk) CMD=(dotnet "${DLL[Kestrel]}" --port "${PORT[KestrelAsk]}" --www "$WWW" --ask) ;;
+        Ceiling) CMD=(dotnet "${DLL[Ceiling]}" --port "${PORT[Ceiling]}") ;;
         nginx) CMD=("$NGINX" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" -g 'daemon off;') ;;
     esac
 }
@@ -407,6 +428,7 @@ check_bodies() { # server
             /static/10k.bin) expected=$(sha256sum <"$WWW/10k.bin") ;;
         esac
         [[ $path == /static/* && $1 == ActorHttp && -n ${DROPPED_ROUTES[static]:-} ]] && continue
+        [[ $path != /plaintext && $1 == Ceiling ]] && continue # it answers every path with the plaintext
         [[ $(curl -sf --max-time 5 "$(url_of "$1" "$path")" | sha256sum) == "$expected" ]] \
             || log "  WARNING: $1 does not serve the expected bytes at $path: the comparison is not like for like"
     done
@@ -435,8 +457,18 @@ record() { # scenario server rep kind file-or-reason
     printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$MANIFEST"
 }
 
+# The scenarios the transport ceiling and Kestrel+Ask run: /plaintext only (the ceiling answers nothing else; Kestrel+Ask
+# differs from Kestrel on /plaintext alone).
+PLAINTEXT_SCENARIOS=" plaintext pipelined16 conns1000 conns4000 close "
+
 # na_reason scenario server: why the server cannot run the scenario at all, or nothing.
 na_reason() {
+    if [[ $PLAINTEXT_SCENARIOS != *" $1 "* ]]; then
+        case $2 in
+            Ceiling) echo "the transport ceiling has the plaintext answer only"; return 0 ;;
+            KestrelAsk) echo "Kestrel+Ask differs from Kestrel on /plaintext only"; return 0 ;;
+        esac
+    fi
     case $1/$2 in
         echo4k/nginx) echo "stock nginx has no echo module" ;;
         wsecho/nginx | wsecho16/nginx | wsidle10k/nginx) echo "stock nginx has no WebSocket echo (it proxies WebSockets, it ends none)" ;;

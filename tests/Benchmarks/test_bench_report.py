@@ -289,6 +289,45 @@ class ReportTests(unittest.TestCase):
         self.assertIsNotNone(m)
         self.assertEqual(set(m.group(1).split()) - {"cluster2", "ssefanout"}, set(bench_report.SCENARIOS))
 
+    def test_every_server_of_run_bench_is_in_the_report(self):
+        # A server the script runs but the report does not list would vanish from the table and results.json.
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "run-bench.sh"), encoding="utf-8") as f:
+            m = re.search(r"^ALL_SERVERS=\(([^)]*)\)", f.read(), re.M)
+        self.assertIsNotNone(m)
+        self.assertEqual(m.group(1).split(), bench_report.SERVERS)
+
+    def test_ceiling_and_kestrel_ask_ratios_in_columns_of_their_own(self):
+        lines = [("plaintext", "ActorHttp", 1, "wrk", self.write("a1", self.wrk(60000))),
+                 ("plaintext", "Kestrel", 1, "wrk", self.write("k1", self.wrk(50000))),
+                 ("plaintext", "Ceiling", 1, "wrk", self.write("c1", self.wrk(80000))),
+                 ("plaintext", "KestrelAsk", 1, "wrk", self.write("q1", self.wrk(30000))),
+                 ("echo4k", "ActorHttp", 1, "wrk", self.write("a2", self.wrk(20000))),
+                 ("echo4k", "Ceiling", 1, "na", "the transport ceiling has the plaintext answer only"),
+                 ("echo4k", "KestrelAsk", 1, "na", "Kestrel+Ask differs from Kestrel on /plaintext only")]
+        manifest = self.write("m.tsv", "".join("\t".join(map(str, line)) + "\n" for line in lines))
+        meta = {"servers": "ActorHttp,Kestrel,Ceiling,KestrelAsk", "scenarios": "plaintext,echo4k"}
+        scenarios, servers = bench_report.aggregate(bench_report.read_manifest(manifest, meta), meta)
+        self.assertEqual(servers, ["ActorHttp", "Kestrel", "Ceiling", "KestrelAsk"])
+        plain, echo = scenarios["plaintext"], scenarios["echo4k"]
+        self.assertEqual(plain["ratio_vs_ceiling"], 0.75)
+        self.assertEqual(plain["ratio_vs_kestrelask"], 2.0)
+        self.assertEqual(plain["ratio_vs_kestrel"], 1.2)  # the target is still judged against Kestrel alone
+        self.assertTrue(plain["met"])
+        self.assertIsNone(echo["ratio_vs_ceiling"])
+        self.assertEqual(echo["servers"]["Ceiling"]["reason"], "the transport ceiling has the plaintext answer only")
+        rows, notes = bench_report.throughput_rows(scenarios, servers)
+        header = rows[0]
+        self.assertEqual(header[6:10], ("/Kestrel", "/nginx", "/Ceiling", "/KestrelAsk"))
+        actorhttp = dict(zip(header, rows[1]))
+        self.assertEqual((actorhttp["/Ceiling"], actorhttp["/KestrelAsk"], actorhttp["/nginx"]), ("0.75x", "2.00x", "-"))
+        self.assertEqual(dict(zip(header, rows[3]))["req/s"], "80,000")  # the Ceiling's row
+        self.assertIn("echo4k/KestrelAsk: n/a: Kestrel+Ask differs from Kestrel on /plaintext only", notes)
+        self.assertTrue(all(len(row) == len(header) for row in rows))
+        svg = bench_chart.render({"servers": servers, "scenarios": scenarios, "meta": {}})
+        texts = " ".join(t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"))
+        for expected in ("Ceiling", "KestrelAsk", "80.0k req/s", "plaintext answer only"):
+            self.assertIn(expected, texts)
+
     def test_gzip_static_without_compression_is_na_with_the_reason(self):
         reason = "GET /staticgz/10k.html with Accept-Encoding: gzip answered 200 with no Content-Encoding, not gzip"
         lines = [("static10k", "Kestrel", 1, "wrk", self.write("k1", self.wrk(60000))),

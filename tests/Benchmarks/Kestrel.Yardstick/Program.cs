@@ -12,7 +12,8 @@
 //   GET  /ws/echo   -> a WebSocket (UseWebSockets) echoing every text and binary message, fragments as they come
 //   anything else   -> 404 (405 for a known path with the wrong method)
 //
-// Usage: dotnet Kestrel.Yardstick.dll [--port N] [--www DIR]   (default port 5080, binds 127.0.0.1 only)
+// Usage: dotnet Kestrel.Yardstick.dll [--port N] [--www DIR] [--ask]   (default port 5080, binds 127.0.0.1 only)
+//   --ask   Kestrel+Ask: GET /plaintext Asks one shared actor for the body (AskMode.cs); everything else unchanged
 
 using System.IO.Compression;
 using System.Net;
@@ -21,6 +22,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 var port = 5080;
 string? www = null;
+var ask = false;
 for (var i = 0; i < args.Length; i++)
 {
     if (args[i] == "--www" && i + 1 < args.Length && Directory.Exists(args[i + 1]))
@@ -37,9 +39,13 @@ for (var i = 0; i < args.Length; i++)
     {
         port = q;
     }
+    else if (args[i] == "--ask")
+    {
+        ask = true;
+    }
     else
     {
-        Console.Error.WriteLine($"usage: Kestrel.Yardstick [--port N] [--www DIR]   (unknown or bad argument: {args[i]})");
+        Console.Error.WriteLine($"usage: Kestrel.Yardstick [--port N] [--www DIR] [--ask]   (unknown or bad argument: {args[i]})");
         return 2;
     }
 }
@@ -97,6 +103,9 @@ if (www != null)
 // /ws/echo below the echo loop of its sample. Like ActorHttp's /ws/echo: no subprotocol, no compression.
 app.UseWebSockets();
 
+// Kestrel+Ask: /plaintext through an actor's Ask (AskMode.cs). Without --ask the pipeline is the one above and below.
+if (ask) AskMode.Use(app);
+
 // Raw terminal middleware writing pre-encoded bytes: no routing, no endpoint metadata.
 app.Run(ctx =>
 {
@@ -139,7 +148,7 @@ app.Run(ctx =>
 });
 
 await app.StartAsync();
-Console.WriteLine($"listening on http://127.0.0.1:{port}");
+Console.WriteLine($"listening on http://127.0.0.1:{port}{(ask ? " (--ask: /plaintext through an actor's Ask)" : "")}");
 await app.WaitForShutdownAsync();
 return 0;
 
