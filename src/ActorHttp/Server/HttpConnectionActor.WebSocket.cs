@@ -38,10 +38,14 @@ internal sealed partial class HttpConnectionActor
         switch (message)
         {
             case Tcp.Received received:
-                if (received.Data.IsEmpty) return;
-                _timeouts.LastActivityAt = Now;
-                HttpMetrics.BytesReceived.Add(received.Data.Count);
-                ApplyWebSocket(session.OnReceived(received.Data.ToReadOnlySpan(), Now));
+                _readRequested = false;
+                if (!received.Data.IsEmpty)
+                {
+                    _timeouts.LastActivityAt = Now;
+                    HttpMetrics.BytesReceived.Add(received.Data.Count);
+                    ApplyWebSocket(session.OnReceived(received.Data.ToReadOnlySpan(), Now));
+                }
+                RequestRead();
                 break;
             case WebSocketSend send:
                 ApplyWebSocket(session.Send(send, Sender));

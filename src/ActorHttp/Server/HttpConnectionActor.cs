@@ -56,6 +56,14 @@ internal sealed partial class HttpConnectionActor : UntypedActor
     private Drain _drain;
     private bool _peerClosed, _readingSuspended, _processing, _transportClosed;
 
+    /// <summary>
+    /// A read is asked of the transport and not yet delivered. The listener binds in pull mode: Akka.IO reads once per
+    /// <see cref="Tcp.ResumeReading"/> (the listener asks the first, with the Register), so what the connection holds
+    /// unread is bounded by one read; in push mode, reads went on at socket speed until a SuspendReading was processed,
+    /// megabytes later. One read stays asked for while idle, so a client's FIN or reset is noticed.
+    /// </summary>
+    private bool _readRequested = true;
+
     /// <summary>An upgrade request is with its handler: what arrives meanwhile is kept for the WebSocket.</summary>
     private bool _upgrading;
     private WebSocketSession? _webSocket;
@@ -124,15 +132,18 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         switch (message)
         {
             case Tcp.Received received:
+                _readRequested = false;
                 if (_phase >= ConnectionPhase.Answering || received.Data.IsEmpty)
                 {
-                    if (_upgrading) _reader.Append(received.Data); // reading is suspended: at most what was on its way
-                    return; // otherwise the rest is drained unread
+                    if (_upgrading) _reader.Append(received.Data); // reading is suspended: at most the read asked before
+                    RequestRead(); // otherwise the rest is drained unread, as long as the client sends
+                    return;
                 }
                 _timeouts.LastActivityAt = Now;
                 HttpMetrics.BytesReceived.Add(received.Data.Count);
                 _reader.Append(received.Data);
                 ProcessInput();
+                RequestRead();
                 break;
             case ResponseSlot slot:
                 OnReply(slot.Sequence, slot.FirstMessage);
@@ -451,11 +462,20 @@ internal sealed partial class HttpConnectionActor : UntypedActor
     /// <summary>The front exchange is the last response this connection will send.</summary>
     private bool IsLastResponse => _exchanges.Count == 1 && (_phase >= ConnectionPhase.Answering || (_drain != Drain.None && !_reader.Parser.InProgress));
 
+    /// <summary>Stops asking for reads (the read already asked may still come), or goes back to reading.</summary>
     private void SetReading(bool suspended)
     {
         if (_readingSuspended == suspended) return;
         _readingSuspended = suspended;
-        _tcp.Tell(suspended ? Tcp.SuspendReading.Instance : Tcp.ResumeReading.Instance);
+        RequestRead();
+    }
+
+    /// <summary>Asks the transport for the next read, unless one is asked already or reading is suspended.</summary>
+    private void RequestRead()
+    {
+        if (_readRequested || _readingSuspended || _transportClosed) return;
+        _readRequested = true;
+        _tcp.Tell(Tcp.ResumeReading.Instance);
     }
 
     private void StopParsing(CloseReason reason)
@@ -604,6 +624,10 @@ internal sealed partial class HttpConnectionActor : UntypedActor
     {
         switch (message)
         {
+            case Tcp.Received:
+                _readRequested = false;
+                RequestRead(); // drained unread until the peer closes
+                break;
             case Tcp.ConnectionClosed:
                 _transportClosed = true;
                 Context.Stop(Self);

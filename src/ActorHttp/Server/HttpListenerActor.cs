@@ -84,7 +84,7 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
             SendBufferSize = Math.Max(tcp.SendBufferSize, 2 * frame),
             ReceiveBufferSize = Math.Max(tcp.ReceiveBufferSize, 2 * frame),
         };
-        Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, options: null, pullMode: false) { TcpSettings = tcpSettings });
+        Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, options: null, pullMode: true) { TcpSettings = tcpSettings });
     }
 
     private void Fail(string message, Exception? cause)
@@ -224,6 +224,9 @@ internal sealed class HttpListenerActor : ReceiveActor, IWithTimers
         }
         var connection = Context.ActorOf(HttpConnectionActor.Props(Sender, connected.RemoteAddress, _settings, _router, _renderer, _telemetry, reject));
         Sender.Tell(new Tcp.Register(connection, keepOpenOnPeerClosed: true, useResumeWriting: false));
+        // Pull mode: the first read, asked from here so it reaches the transport after the Register (a ResumeReading
+        // before it would be lost); the connection asks each next one (see HttpConnectionActor._readRequested).
+        Sender.Tell(Tcp.ResumeReading.Instance);
         if (reject) connection.Tell(RejectOverCapacity.Instance);
     }
 

@@ -19,7 +19,7 @@ namespace ActorHttp.Tests.Fuzz;
 
 /// <summary>
 /// Mutated requests, split into random reads, through a real <see cref="HttpConnectionActor"/> whose transport is played
-/// by the test (writes acknowledged, SuspendReading honoured, the client's FIN at the end). Everything runs on the
+/// by the test (writes acknowledged, one read per ResumeReading as in pull mode, the client's FIN at the end). Everything runs on the
 /// calling thread, so each input is processed to quiescence at once; the connection reads a fake clock that never moves,
 /// so no timer fires (the timeouts are not what is fuzzed). Per input: no exception escapes the actor (no Error
 /// event, nothing thrown), every request that reached routing is answered exactly once, at most one more response (the
@@ -142,7 +142,7 @@ public sealed partial class ConnectionFuzzTests : TestKit
             var listener = new TestActorRef<Parent>(Sys, Props.Create(() => new Parent(props, parent.Ref)).WithDispatcher(CallingThreadDispatcher.Id));
             var connection = listener.UnderlyingActor.Child;
             var written = new StringBuilder();
-            bool suspended = false, closed = false;
+            bool readRequested = true, closed = false; // pull mode: the listener asks the first read
 
             // What the connection asked of its transport, answered as Akka.IO would.
             void Handle(object? command)
@@ -153,8 +153,7 @@ public sealed partial class ConnectionFuzzTests : TestKit
                         written.Append(Encoding.Latin1.GetString(write.Data.ToArray()));
                         connection.Tell(WriteAck.Instance, tcp.Ref);
                         break;
-                    case Tcp.SuspendReading: suspended = true; break;
-                    case Tcp.ResumeReading: suspended = false; break;
+                    case Tcp.ResumeReading: readRequested = true; break; // one read; a second ask while one is pending is no more
                     case Tcp.ConfirmedClose:
                         closed = true;
                         connection.Tell(Tcp.ConfirmedClosed.Instance, tcp.Ref);
@@ -200,18 +199,19 @@ public sealed partial class ConnectionFuzzTests : TestKit
             {
                 Pump();
                 if (closed) break;
-                if (suspended)
+                if (!readRequested)
                 {
-                    // Handlers answer on this thread: once the connection has processed all it was told, reading must
-                    // have been resumed.
+                    // Handlers answer on this thread: once the connection has processed all it was told, it must have
+                    // asked for the next read.
                     if (Settle()) continue;
-                    throw new Xunit.Sdk.XunitException($"reading stays suspended with {split.Pieces.Length - next} reads unsent; written so far:\n{written}");
+                    throw new Xunit.Sdk.XunitException($"no read is asked for with {split.Pieces.Length - next} reads unsent; written so far:\n{written}");
                 }
                 if (next < split.Pieces.Length)
                 {
                     var piece = split.Pieces[next++];
-                    if (piece.Length > 0) // Akka.IO never delivers an empty read (a read of 0 bytes is the peer's FIN)
-                        connection.Tell(new Tcp.Received(ByteString.CopyFrom(piece)), tcp.Ref);
+                    if (piece.Length == 0) continue; // Akka.IO never delivers an empty read (a read of 0 bytes is the peer's FIN)
+                    readRequested = false; // pull mode: one read per ResumeReading
+                    connection.Tell(new Tcp.Received(ByteString.CopyFrom(piece)), tcp.Ref);
                     continue;
                 }
                 connection.Tell(Tcp.PeerClosed.Instance, tcp.Ref); // the client's FIN: answer what is complete, then close
