@@ -57,6 +57,11 @@ internal sealed class ForwardedHeadersRouter(IRequestRouter inner, ForwardedHead
         return inner.Route(request);
     }
 
+    // The inner router's route settings, so its routes' body limits still apply behind a proxy.
+    public RouteSettings? SettingsFor(string method, string path) => inner.SettingsFor(method, path);
+
+    public bool HasBodyLimits => inner.HasBodyLimits;
+
     /// <summary>The rightmost untrusted address of all X-Forwarded-For fields (read as one list), or the leftmost when all are trusted.</summary>
     private IPAddress? ClientAddress(HttpHeaders headers)
     {

@@ -29,7 +29,8 @@ internal sealed partial class HttpConnectionActor
         var rest = _reader.TakeRest();
         var step = rest.Length > 0 ? _webSocket.OnReceived(rest, Now) : SessionStep.Continue;
         SetReading(suspended: false);
-        ApplyWebSocket(step);
+        // The client half-closed while its upgrade was with the handler: no read would ever tell it again, so end now.
+        ApplyWebSocket(_peerClosed ? SessionStep.Close : step);
     }
 
     private void WebSocketOpen(object message)

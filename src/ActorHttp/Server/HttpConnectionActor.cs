@@ -218,14 +218,8 @@ internal sealed partial class HttpConnectionActor : UntypedActor
                         Dispatch(_reader.Parser.Request);
                         break;
                     case ParseStatus.BodyPart:
-                        var part = _reader.Parser.BodyPart;
-                        if (_upload.Decoder is { } decoder && !decoder.TryDecode(part, out part, out var refusal, out var reason))
-                        {
-                            if (_settings.LogRequests) _log.Debug("refused request body: {0}", reason);
-                            FailUpload(refusal, reason);
-                            break;
-                        }
-                        if (_upload.OnPart(part, _reader.Parser.BodyPartIsLast)) StopParsing(CloseReason.Requested);
+                        if (_upload.OnPart(_reader.Parser.BodyPart, _reader.Parser.BodyPartIsLast)) StopParsing(CloseReason.Requested);
+                        AnswerDecodeFailure();
                         break;
                     case ParseStatus.ContinueExpected:
                         _exchanges.EnqueueContinue(Now);
@@ -291,7 +285,8 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         if (decision is { WebSocket: true, Handler: not null }) decision = CheckUpgrade(decision);
 
         RequestBodyDecoder? bodyDecoder = null;
-        if (decision.Settings is { } route) decision = ApplyRouteSettings(route, decision, out bodyDecoder);
+        ByteString? codedBody = null;
+        if (decision.Settings is { } route) decision = ApplyRouteSettings(route, decision, out bodyDecoder, out codedBody);
 
         var sequence = _exchanges.Enqueue(request.Protocol, ReferenceEquals(request.Method, HttpMethods.Head), keepAlive,
             decision.Response, Now, decision.Settings?.ResponseTimeoutMs ?? _timeouts.ResponseTimeout);
@@ -303,7 +298,8 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         }
         exchange.Request = decision.Request is { WebSocket: not null } upgrade ? upgrade : request; // the 101 is rendered from its handshake
         exchange.Route = decision.Route;
-        if (request.BodyStreamed) _upload.Start(sequence, keepAlive, bodyDecoder);
+        if (request.BodyStreamed || codedBody != null) _upload.Start(sequence, keepAlive, bodyDecoder);
+        if (codedBody != null && _upload.OnPart(codedBody, last: true)) StopParsing(CloseReason.Requested);
         if (_settings.LogRequests) _log.Debug("#{0} {1}", sequence, request);
         var traceContext = _telemetry.Begin(ref exchange, request, decision.Route);
         if (decision.Handler is null) return;
@@ -316,20 +312,30 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         (method, path) => router.SettingsFor(method, path) is { HasBodyLimits: true } route ? route.BodyLimitsFrom(parsing) : null;
 
     /// <summary>
-    /// A dispatched request to a route that decodes request bodies: a whole body is decoded here, a streamed one gets its
-    /// <paramref name="streamDecoder"/> for its parts (the route's size limit applies to the decoded bytes either way); a
-    /// body that cannot be decoded is answered at once (413, 415, 400; closing when the body is not all read).
+    /// A dispatched request to a route that decodes request bodies. A whole body is decoded here, if its decoded size
+    /// stays within what a whole body may be (the stream threshold, unless the route never streams); larger, it reaches
+    /// the handler streamed, as a plain body that large would: the coded bytes go to the body pump
+    /// (<paramref name="codedBody"/>) with a <paramref name="streamDecoder"/>, decoded as the handler reads. A streamed
+    /// body gets its decoder for its parts. The route's size limit applies to the decoded bytes; a body that cannot be
+    /// decoded is answered at once (413, 415, 400; closing when the body is not all read).
     /// </summary>
-    private RouteDecision ApplyRouteSettings(RouteSettings route, RouteDecision decision, out RequestBodyDecoder? streamDecoder)
+    private RouteDecision ApplyRouteSettings(RouteSettings route, RouteDecision decision, out RequestBodyDecoder? streamDecoder, out ByteString? codedBody)
     {
-        streamDecoder = null;
+        (streamDecoder, codedBody) = (null, null);
         if (decision is not { Handler: not null, Request: { } request } || route.Compression is not { DecodeRequests: true }) return decision;
         var limit = route.MaxBodySize(_settings.Parsing);
         HttpResponse? error;
         if (!request.BodyStreamed)
         {
-            var decoded = RequestBodyDecoder.Decode(request, limit, out error);
+            var wholeLimit = route.Limits?.StreamRequestBody == false ? limit : Math.Min(limit, _settings.Parsing.StreamBodyThreshold);
+            var decoded = RequestBodyDecoder.Decode(request, wholeLimit, out error);
             if (error == null) return decision with { Request = decoded };
+            if (error.Status == StatusCodes.PayloadTooLarge && wholeLimit < limit)
+            {
+                streamDecoder = RequestBodyDecoder.For(request, limit, out _);
+                codedBody = request.Body;
+                return decision with { Request = RequestBodyDecoder.Decoded(request, ByteString.Empty) with { BodyStreamed = true } };
+            }
         }
         else
         {
@@ -386,14 +392,33 @@ internal sealed partial class HttpConnectionActor : UntypedActor
             ref var exchange = ref _exchanges.Find(sequence, out var found);
             if (found && exchange.Response == null) exchange.Deadline = Now + exchange.Timeout; // the handler is working
         }
+        if (AnswerDecodeFailure())
+        {
+            Flush();
+            return;
+        }
         if (wasPaused && !_upload.Paused && _phase < ConnectionPhase.Closing) Flush(); // resumes reading
     }
 
     /// <summary>The streamed body cannot complete: its request is answered with the error (unless it already was), then the connection closes.</summary>
     private void FailUpload(int status, string reason)
     {
-        StopParsing(CloseReason.BadRequest);
         var (sequence, error) = _upload.Fail(status, reason);
+        AnswerUploadFailure(sequence, error);
+    }
+
+    /// <summary>A coded streamed body that did not decode (413, 400; the pump found out as its handler read): answered as <see cref="FailUpload"/>.</summary>
+    private bool AnswerDecodeFailure()
+    {
+        if (!_upload.TakeDecodeFailure(out var sequence, out var error)) return false;
+        if (_settings.LogRequests) _log.Debug("refused request body: {0}", error.BodyAsString().TrimEnd());
+        AnswerUploadFailure(sequence, error);
+        return true;
+    }
+
+    private void AnswerUploadFailure(long sequence, HttpResponse error)
+    {
+        StopParsing(CloseReason.BadRequest);
         ref var exchange = ref _exchanges.Find(sequence, out var found);
         if (found && exchange.Response == null) exchange.Response = error;
     }

@@ -25,7 +25,8 @@ public sealed record RouteLimits
     /// <summary>Throws <see cref="ArgumentException"/> (message <c>key: problem</c>) for a value out of range.</summary>
     public void Validate()
     {
-        if (MaxBodySize is < 0) throw new ArgumentException($"max-body-size: must not be negative (was {MaxBodySize})");
+        if (MaxBodySize is < 0 or > int.MaxValue)
+            throw new ArgumentException($"max-body-size: must be between 0 and {int.MaxValue} bytes (was {MaxBodySize})");
         if (ResponseTimeout is { } timeout && timeout <= TimeSpan.Zero) throw new ArgumentException($"response-timeout: must be positive (was {timeout})");
     }
 }

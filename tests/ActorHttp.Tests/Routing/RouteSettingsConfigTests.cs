@@ -97,6 +97,7 @@ public sealed class RouteSettingsConfigTests
         Assert.Equal(0, upload.Compression!.MinSize);
         Assert.Equal(new RouteLimits { MaxBodySize = 5, ResponseTimeout = TimeSpan.FromSeconds(3) }, routes.Definitions[1].Limits);
         Assert.Throws<ArgumentException>(() => routes.WithLimits(new RouteLimits { ResponseTimeout = TimeSpan.Zero }));
+        Assert.Throws<ArgumentException>(() => routes.WithLimits(new RouteLimits { MaxBodySize = long.MaxValue })); // bodies are arrays
         Assert.Throws<ArgumentException>(() => routes.WithCompression(CompressionPolicy.Default with { Encodings = [] }));
     }
 

@@ -6,6 +6,7 @@ using ActorHttp.Protocol;
 using ActorHttp.Protocol.Compression;
 using ActorHttp.Protocol.Parsing;
 using ActorHttp.Server;
+using ActorHttp.Server.Connection;
 using Xunit;
 
 namespace ActorHttp.Tests.Server;
@@ -233,15 +234,63 @@ public sealed partial class ConnectionActorTests
         slot.Tell(HttpResponse.Text("ok"));
         Assert.StartsWith("HTTP/1.1 200 OK", c.ExpectWrite());
 
+        // A bomb: decoded as the handler reads, a window at a time, never more; past the route's limit its Read fails
+        // with 413 and so does the request.
         var bomb = Gzipped(new byte[5_000_000]);
         c.Send($"POST /in HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: {bomb.Length}\r\n\r\n");
         (_, slot) = c.ExpectRequest();
         c.Actor.Tell(new Tcp.Received(ByteString.FromBytes(bomb)), c.Tcp.Ref);
+        var parts = 0;
+        RequestBodyStream.Failed? failed = null;
+        for (var reads = 0; reads < 1000 && failed == null; reads++)
+        {
+            slot.Tell(RequestBodyStream.Read.Instance, c.Handler.Ref);
+            switch (c.Handler.ExpectMsg<object>(Wait))
+            {
+                case RequestBodyStream.Part part:
+                    Assert.True(part.Bytes.Count <= RequestBodyPump.Window, $"a part of {part.Bytes.Count} bytes");
+                    parts++;
+                    break;
+                case RequestBodyStream.Failed f:
+                    failed = f;
+                    break;
+                case var other:
+                    Assert.Fail($"unexpected {other}");
+                    break;
+            }
+        }
+        Assert.Equal(413, failed?.Status);
+        Assert.True(parts >= 1_000_000 / RequestBodyPump.Window, $"{parts} parts before the limit");
         var refused = c.ExpectWrite();
         Assert.StartsWith("HTTP/1.1 413 Content Too Large", refused);
         Assert.Contains("Connection: close", refused);
-        slot.Tell(RequestBodyStream.Read.Instance, c.Handler.Ref);
-        Assert.Equal(413, c.Handler.ExpectMsg<RequestBodyStream.Failed>(Wait).Status);
+    }
+
+    [Fact]
+    public void A_whole_body_that_decodes_past_the_stream_threshold_reaches_its_handler_streamed()
+    {
+        var server = Slow with { Parsing = Slow.Parsing with { MaxBodySize = 4_000_000, StreamBodyThreshold = 100_000 } };
+        var c = Connect(new RouteSettings(null, Gzip), server);
+        var text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 30_000).Select(i => $"line {i % 100},")));
+        var coded = Gzipped(text);
+        Assert.True(coded.Length < 100_000 && text.Length > 100_000); // parsed whole; too large to hold decoded
+        SendBody(c, "gzip", coded);
+        var (request, slot) = c.ExpectRequest();
+        Assert.True(request.BodyStreamed);
+        Assert.False(request.Headers.Contains("Content-Encoding"));
+        var received = new MemoryStream();
+        for (var reads = 0; reads < 1000; reads++)
+        {
+            slot.Tell(RequestBodyStream.Read.Instance, c.Handler.Ref);
+            var answer = c.Handler.ExpectMsg<object>(Wait);
+            if (answer is RequestBodyStream.Completed) break;
+            received.Write(Assert.IsType<RequestBodyStream.Part>(answer).Bytes.ToArray());
+        }
+        Assert.Equal(text, received.ToArray());
+        slot.Tell(HttpResponse.Text("ok"));
+        Assert.StartsWith("HTTP/1.1 200 OK", c.ExpectWrite());
+        c.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n"); // the connection goes on
+        c.ExpectRequest("/next");
     }
 
     private static void SendBody(Conn c, string coding, byte[] body)

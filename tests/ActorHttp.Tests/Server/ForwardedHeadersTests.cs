@@ -23,6 +23,16 @@ public sealed class ForwardedHeadersTests
         }
     }
 
+    [Fact]
+    public void Behind_a_proxy_the_routes_body_limits_still_apply()
+    {
+        var routes = new ActorHttp.Routing.Routes().Post("/upload", Akka.Actor.ActorRefs.Nobody).WithLimits(new RouteLimits { MaxBodySize = 42 });
+        var table = new ActorHttp.Routing.RouteTable(routes.Definitions.Select(d => (d, d.Handler!)));
+        IRequestRouter router = new ForwardedHeadersRouter(table, new ForwardedHeadersSettings(true, [ForwardedHeadersSettings.Parse("10.0.0.0/8")]));
+        Assert.True(router.HasBodyLimits);
+        Assert.Equal(42, router.SettingsFor(HttpMethods.Post, "/upload")!.Limits!.MaxBodySize);
+    }
+
     private static EndPoint? RouteThrough(string peer, string[] trusted, params string[] forwardedFor)
     {
         var inner = new Capture();

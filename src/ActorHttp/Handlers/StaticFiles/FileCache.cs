@@ -29,8 +29,11 @@ internal sealed class FileCache
     public long MaxSize { get; }
     public long MaxFileSize { get; }
 
-    /// <summary>Whether a file of <paramref name="length"/> bytes may be held at all (its compressed copies aside).</summary>
-    public bool CanHold(long length) => length <= MaxFileSize && length <= MaxSize;
+    /// <summary>
+    /// Whether a file of <paramref name="length"/> bytes will be held with its compressed copies (each kept only when
+    /// smaller than the file, so all of it is under three times its length): only then are copies worth making.
+    /// </summary>
+    public bool CanHold(long length) => length <= MaxFileSize && 3 * length <= MaxSize;
 
     /// <summary>Content bytes held now.</summary>
     public long Size { get; private set; }

@@ -9,7 +9,7 @@ namespace ActorHttp.Handlers.StaticFiles;
 /// One version of one file, as the static handler answers for it: validators and headers computed once per version,
 /// and the content when the file is small enough to be held in memory. Then the 200 response is built once as well, so
 /// a cache hit answers with an existing object. Under a compressing route a compressible file held in memory also has
-/// compressed copies (<see cref="CopyFor"/>), made once, at the smallest level.
+/// compressed copies (<see cref="CopyFor"/>), made once when it is read into the cache.
 /// </summary>
 internal sealed class StaticFile
 {
@@ -39,7 +39,7 @@ internal sealed class StaticFile
         if (vary.Count == 0 || content.Count < compressor!.Policy.MinSize) return;
         foreach (var coding in compressor.Policy.Encodings)
         {
-            var coded = BodyEncoder.EncodeAll(content, coding, System.IO.Compression.CompressionLevel.SmallestSize);
+            var coded = BodyEncoder.EncodeAll(content, coding, CopyLevel);
             if (coded.Count >= content.Count) continue; // not worth it: the file goes out as it is
             // A representation of its own, so an ETag of its own (RFC 9110 §8.8.3): the coding's token inside the quotes.
             var codedTag = new HttpHeader("ETag", $"{ETag[..^1]}-{coding.Token()}\"");
@@ -50,6 +50,13 @@ internal sealed class StaticFile
             HeldBytes += coded.Count;
         }
     }
+
+    /// <summary>
+    /// The level of the compressed copies: Optimal (Brotli 4, gzip 6), not SmallestSize (Brotli 11 takes about a second
+    /// per MB): a copy is made again whenever its file left the cache, so a client walking many files could otherwise
+    /// keep the route busy compressing.
+    /// </summary>
+    private const System.IO.Compression.CompressionLevel CopyLevel = System.IO.Compression.CompressionLevel.Optimal;
 
     /// <summary>A compressed copy of the file: its entity tag, its 200 and its 304.</summary>
     public sealed record CodedCopy(string ETag, HttpResponse Ok, HttpResponse NotModified);

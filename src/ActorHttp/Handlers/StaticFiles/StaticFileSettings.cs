@@ -44,7 +44,7 @@ public sealed record StaticFileSettings
 
     /// <summary>
     /// The route's compression, or null. With it, a compressible file that is cached in memory is also kept compressed,
-    /// once per coding at the smallest level, and served so to clients that accept the coding, with an <c>ETag</c> of its
+    /// once per coding (at the optimal level), and served so to clients that accept the coding, with an <c>ETag</c> of its
     /// own (the coding's token appended) and <c>Vary: Accept-Encoding</c>; larger files are compressed as they stream.
     /// In HOCON the route's <c>compression</c> sets it.
     /// </summary>

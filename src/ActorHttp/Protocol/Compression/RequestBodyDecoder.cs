@@ -14,7 +14,8 @@ internal sealed class RequestBodyDecoder : IDisposable
     /// <summary>The codings decoded, for the <c>Accept-Encoding</c> of a 415.</summary>
     public const string Supported = "gzip, br, deflate";
 
-    private const int ReadSize = 16 * 1024;
+    /// <summary>The most a whole body's decoding takes per step.</summary>
+    private const int ReadSize = 64 * 1024;
 
     private readonly PartFeed _input = new();
     private readonly Stream _decoder;
@@ -45,7 +46,8 @@ internal sealed class RequestBodyDecoder : IDisposable
     public static RequestBodyDecoder? For(HttpRequest request, long limit, out HttpResponse? error)
     {
         error = null;
-        if (!request.Headers.TryGetValue("Content-Encoding", out var header)) return null;
+        if (!request.Headers.Contains("Content-Encoding")) return null;
+        var header = string.Join(",", request.Headers.GetValues("Content-Encoding")); // several fields are one list
         var codings = new List<ContentCoding>();
         foreach (var range in header.AsSpan().Split(','))
         {
@@ -79,57 +81,66 @@ internal sealed class RequestBodyDecoder : IDisposable
     {
         using var decoder = For(request, limit, out error);
         if (decoder == null) return request;
-        if (decoder.TryDecode(request.Body, out var body, out var status, out var reason)) return Decoded(request, body);
-        error = HttpResponse.Error(status, reason);
-        return request;
+        decoder.Add(request.Body);
+        var pieces = new List<ByteString>();
+        var length = 0L;
+        while (true)
+        {
+            if (!decoder.TryDecode(ReadSize, out var piece, out var status, out var reason))
+            {
+                error = HttpResponse.Error(status, reason);
+                return request;
+            }
+            if (piece.IsEmpty) break;
+            pieces.Add(piece);
+            length += piece.Count;
+        }
+        var body = new byte[length];
+        var at = 0;
+        foreach (var piece in pieces)
+        {
+            piece.CopyTo(body, at, piece.Count);
+            at += piece.Count;
+        }
+        return Decoded(request, ByteString.FromBytes(body));
+    }
+
+    /// <summary>Adds coded bytes for <see cref="TryDecode"/> to decode.</summary>
+    public void Add(ByteString coded)
+    {
+        if (!coded.IsEmpty) _input.Add(coded);
     }
 
     /// <summary>
-    /// Decodes the next part of the body: everything it makes decodable, which may be nothing yet. False, with the status
-    /// (413 or 400) and the reason, when the decoded bytes pass the limit or the data does not decode.
+    /// Decodes at most <paramref name="max"/> bytes of what was added (nothing when it needs more input). What it
+    /// cannot return now stays in the decoder for the next call, so a small coded piece that expands enormously is
+    /// handed out a bounded piece at a time. False, with the status (413 or 400) and the reason, when the decoded bytes
+    /// pass the limit or the data does not decode.
     /// </summary>
-    public bool TryDecode(ByteString part, out ByteString decoded, out int status, out string reason)
+    public bool TryDecode(int max, out ByteString decoded, out int status, out string reason)
     {
         decoded = ByteString.Empty;
         (status, reason) = (0, "");
-        if (!part.IsEmpty) _input.Add(part);
-        var pieces = new List<byte[]>();
+        // Never more than one byte past the limit: enough to know the body is too large.
+        var buffer = new byte[(int)Math.Max(1, Math.Min(max, _limit - _decoded + 1))];
         var length = 0;
         try
         {
-            while (true)
-            {
-                // Never more than one byte past the limit: enough to know the body is too large.
-                var buffer = new byte[(int)Math.Min(ReadSize, _limit - _decoded + 1)];
-                var n = _decoder.Read(buffer, 0, buffer.Length);
-                if (n == 0) break;
-                _decoded += n;
-                if (_decoded > _limit)
-                {
-                    (status, reason) = (StatusCodes.PayloadTooLarge, $"the body decodes to more than {_limit} bytes");
-                    return false;
-                }
-                pieces.Add(n == buffer.Length ? buffer : buffer[..n]);
-                length += n;
-            }
+            int n;
+            while (length < buffer.Length && (n = _decoder.Read(buffer, length, buffer.Length - length)) > 0) length += n;
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException) // zlib says the one, Brotli the other
         {
             (status, reason) = (StatusCodes.BadRequest, $"the body does not decode ({e.Message.TrimEnd('.')})");
             return false;
         }
-        if (pieces.Count == 1) decoded = ByteString.FromBytes(pieces[0]);
-        else if (pieces.Count > 1)
+        _decoded += length;
+        if (_decoded > _limit)
         {
-            var joined = new byte[length];
-            var at = 0;
-            foreach (var piece in pieces)
-            {
-                piece.CopyTo(joined, at);
-                at += piece.Length;
-            }
-            decoded = ByteString.FromBytes(joined);
+            (status, reason) = (StatusCodes.PayloadTooLarge, $"the body decodes to more than {_limit} bytes");
+            return false;
         }
+        if (length > 0) decoded = ByteString.FromBytes(buffer, 0, length);
         return true;
     }
 

@@ -27,7 +27,15 @@ internal sealed class ResponseCompressor
 
     /// <summary>The coding for <paramref name="request"/>'s response: none for a <c>Range</c> request (a range of a coded body is no use to it).</summary>
     public NegotiatedCoding Negotiate(HttpRequest request) =>
-        request.Headers.Contains("Range") ? default : AcceptEncoding.Negotiate(request.Headers["Accept-Encoding"], _offered);
+        request.Headers.Contains("Range") ? default : AcceptEncoding.Negotiate(AcceptEncodingOf(request.Headers), _offered);
+
+    /// <summary>The Accept-Encoding fields as one list (a client may send several), or null when there is none.</summary>
+    private static string? AcceptEncodingOf(HttpHeaders headers)
+    {
+        string? joined = null;
+        foreach (var value in headers.GetValues("Accept-Encoding")) joined = joined is null ? value : $"{joined},{value}";
+        return joined;
+    }
 
     /// <summary>
     /// <paramref name="response"/> as <paramref name="coding"/> says: compressed (<c>Content-Encoding</c>, a weakened
@@ -77,6 +85,9 @@ internal sealed class ResponseCompressor
         var semicolon = contentType.IndexOf(';');
         var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
         if (_types.Contains(mediaType)) return true;
+        // An event stream lives as long as its client: compressed, it would hold an encoder (hundreds of KB) all that
+        // time. Only a policy that names it compresses it.
+        if (mediaType.Equals(ServerSentEvent.MediaType, StringComparison.OrdinalIgnoreCase)) return false;
         foreach (var prefix in _wholeTypes)
             if (mediaType.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return true;
         return false;

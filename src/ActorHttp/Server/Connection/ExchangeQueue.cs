@@ -178,17 +178,18 @@ internal sealed class ExchangeQueue
     }
 
     /// <summary>
-    /// The earliest deadline of an exchange waiting for its handler, or <see cref="long.MaxValue"/>. Exchanges are
-    /// dispatched in order, so the first waiting one has it (a streamed Read's renewal only moves one later).
+    /// The earliest deadline of an exchange waiting for its handler, or <see cref="long.MaxValue"/>: the least of all
+    /// (routes have timeouts of their own, so a later request may be due first).
     /// </summary>
     public long EarliestReplyDeadline()
     {
+        var earliest = long.MaxValue;
         for (var i = 0; i < Count; i++)
         {
             ref var exchange = ref _ring[(_head + i) % _ring.Length];
-            if (exchange.AwaitsReply) return exchange.Deadline;
+            if (exchange.AwaitsReply && exchange.Deadline < earliest) earliest = exchange.Deadline;
         }
-        return long.MaxValue;
+        return earliest;
     }
 
     /// <summary>Drops every exchange (after a closing response); producers still streaming to one are told to stop.</summary>

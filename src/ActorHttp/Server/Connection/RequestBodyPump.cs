@@ -29,9 +29,7 @@ internal sealed class RequestBodyPump
     private RequestBodyStream.Failed? _failure;
     private long _receivedBytes, _pausedMs, _pausedAt = -1;
     private RequestBodyDecoder? _decoder;
-
-    /// <summary>Decodes the parts before the handler gets them (the route decodes compressed bodies), while the body streams.</summary>
-    public RequestBodyDecoder? Decoder => _state == State.Streaming ? _decoder : null;
+    private (long Sequence, HttpResponse Response)? _decodeFailure;
 
     /// <summary>The body is still arriving.</summary>
     public bool Streaming => _state == State.Streaming;
@@ -49,7 +47,9 @@ internal sealed class RequestBodyPump
 
     /// <summary>
     /// The request whose body this is, with keep-alive as parsed; the handler will pull it, decoded by
-    /// <paramref name="decoder"/> when there is one (it is the pump's now, and disposed when the body ends).
+    /// <paramref name="decoder"/> when there is one (it is the pump's now, and disposed when the body ends). The coded
+    /// parts are held as received (the window bounds them) and decoded as the handler reads, one window's worth per Read
+    /// at most: a small coded part that expands enormously never sits decoded in memory.
     /// </summary>
     public void Start(long sequence, bool keepAlive, RequestBodyDecoder? decoder = null)
     {
@@ -76,11 +76,7 @@ internal sealed class RequestBodyPump
             _buffered += part.Count;
             _receivedBytes += part.Count;
         }
-        if (last)
-        {
-            _state = State.Completed;
-            ReleaseDecoder();
-        }
+        if (last) _state = State.Completed;
         Deliver();
         return last && !_keepAlive;
     }
@@ -169,10 +165,27 @@ internal sealed class RequestBodyPump
         _decoder = null;
     }
 
+    /// <summary>
+    /// The body could not be decoded (413 past the limit, 400 for bad data): the request's answer, once, for the
+    /// connection to send (the handler heard it on its Read).
+    /// </summary>
+    public bool TakeDecodeFailure(out long sequence, out HttpResponse response)
+    {
+        (sequence, response) = _decodeFailure ?? (0, null!);
+        var failed = _decodeFailure.HasValue;
+        _decodeFailure = null;
+        return failed;
+    }
+
     /// <summary>Answers a waiting Read with the next part, or with Completed once the body is all read.</summary>
     private void Deliver()
     {
         if (_reader is not { } reader) return;
+        if (_decoder != null)
+        {
+            DeliverDecoded(reader);
+            return;
+        }
         if (_parts.TryDequeue(out var part))
         {
             _buffered -= part.Count;
@@ -187,6 +200,33 @@ internal sealed class RequestBodyPump
             // over before this handler's last Read, or that Read would be answered "no streamed body").
             _state = State.None;
         }
+    }
+
+    /// <summary>Deliver, for a coded body: the next decoded piece, feeding the decoder the parts it needs for one.</summary>
+    private void DeliverDecoded(IActorRef reader)
+    {
+        while (true)
+        {
+            if (!_decoder!.TryDecode(Window, out var decoded, out var status, out var reason))
+            {
+                _decodeFailure = Fail(status, reason); // the reader hears it now
+                return;
+            }
+            if (!decoded.IsEmpty)
+            {
+                reader.Tell(new RequestBodyStream.Part(decoded));
+                _reader = null;
+                return;
+            }
+            if (!_parts.TryDequeue(out var coded)) break;
+            _buffered -= coded.Count;
+            _decoder.Add(coded);
+        }
+        if (_state != State.Completed) return; // more is on its way
+        reader.Tell(RequestBodyStream.Completed.Instance);
+        _reader = null;
+        _state = State.None;
+        ReleaseDecoder();
     }
 
     private void DropParts()

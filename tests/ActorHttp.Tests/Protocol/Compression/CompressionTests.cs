@@ -99,6 +99,7 @@ public sealed class CompressionTests
     [InlineData("TEXT/CSS", true)]
     [InlineData("application/json", true)]
     [InlineData("image/svg+xml", true)]
+    [InlineData("text/event-stream", false)] // an event stream would hold an encoder for its whole life: only when named
     [InlineData("image/png", false)]
     [InlineData("application/octet-stream", false)]
     [InlineData("", false)]
