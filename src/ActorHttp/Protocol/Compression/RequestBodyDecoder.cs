@@ -121,27 +121,33 @@ internal sealed class RequestBodyDecoder : IDisposable
     {
         decoded = ByteString.Empty;
         (status, reason) = (0, "");
-        // Never more than one byte past the limit: enough to know the body is too large.
-        var buffer = new byte[(int)Math.Max(1, Math.Min(max, _limit - _decoded + 1))];
-        var length = 0;
+        // Never more than one byte past the limit: enough to know the body is too large. A pooled buffer: most calls
+        // (waiting for input) decode nothing, and what is decoded is copied out at its own size.
+        var size = (int)Math.Max(1, Math.Min(max, _limit - _decoded + 1));
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
         try
         {
+            var length = 0;
             int n;
-            while (length < buffer.Length && (n = _decoder.Read(buffer, length, buffer.Length - length)) > 0) length += n;
+            while (length < size && (n = _decoder.Read(buffer, length, size - length)) > 0) length += n;
+            _decoded += length;
+            if (_decoded > _limit)
+            {
+                (status, reason) = (StatusCodes.PayloadTooLarge, $"the body decodes to more than {_limit} bytes");
+                return false;
+            }
+            if (length > 0) decoded = ByteString.CopyFrom(buffer, 0, length);
+            return true;
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException) // zlib says the one, Brotli the other
         {
             (status, reason) = (StatusCodes.BadRequest, $"the body does not decode ({e.Message.TrimEnd('.')})");
             return false;
         }
-        _decoded += length;
-        if (_decoded > _limit)
+        finally
         {
-            (status, reason) = (StatusCodes.PayloadTooLarge, $"the body decodes to more than {_limit} bytes");
-            return false;
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
-        if (length > 0) decoded = ByteString.FromBytes(buffer, 0, length);
-        return true;
     }
 
     public void Dispose() => _decoder.Dispose();
