@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace ActorHttp.Protocol.Compression;
 
 /// <summary>
@@ -9,8 +7,6 @@ namespace ActorHttp.Protocol.Compression;
 /// </summary>
 internal sealed class ResponseCompressor
 {
-    private static readonly SearchValues<string> VaryAcceptEncoding = SearchValues.Create(["accept-encoding", "*"], StringComparison.OrdinalIgnoreCase);
-
     private readonly ContentCoding[] _offered;
     private readonly HashSet<string> _types = new(StringComparer.OrdinalIgnoreCase);
     private readonly string[] _wholeTypes; // "text/" for text/*
@@ -127,7 +123,10 @@ internal sealed class ResponseCompressor
     private static bool NamesAcceptEncoding(string vary)
     {
         foreach (var range in vary.AsSpan().Split(','))
-            if (VaryAcceptEncoding.Contains(vary.AsSpan()[range].Trim().ToString())) return true;
+        {
+            var name = vary.AsSpan()[range].Trim();
+            if (name is "*" || name.Equals("Accept-Encoding", StringComparison.OrdinalIgnoreCase)) return true;
+        }
         return false;
     }
 }
