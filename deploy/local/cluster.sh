@@ -12,6 +12,9 @@
 #   ACTORHTTP_HOST_DLL      the node binary (src/ActorHttp.Host/bin/Release/net10.0/ActorHttp.Host.dll, built if missing)
 #   ACTORHTTP_START_TIMEOUT seconds to wait for the cluster to be Up (90)
 #   ACTORHTTP_STOP_TIMEOUT  seconds to wait for each node to exit before killing it (40)
+#   ACTORHTTP_SQLITE_FILE   the durable counters' SQLite file, shared by the nodes (STATE_DIR/actor-http.db); set
+#                           ACTORHTTP_PERSISTENCE_STORE=postgresql and ACTORHTTP_POSTGRESQL_CONNECTION_STRING instead
+#                           to use PostgreSQL
 #   ACTORHTTP_NODE_SETTINGS settings for every node, "key=value" items separated by ';', each passed as --set
 #                           (e.g. "akka.cluster.split-brain-resolver.stable-after=5s")
 # Only 127.0.0.1 is used.
@@ -30,7 +33,7 @@ SYSTEM_NAME="actor-http"
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # The nodes recorded in the state directory, by number (1 2 3 ...).
@@ -118,6 +121,7 @@ start_nodes() {
     remote=$((REMOTE_BASE + n - 1))
     ACTORHTTP_HTTP_HOSTNAME=127.0.0.1 ACTORHTTP_HTTP_PORT="$http" \
     ACTORHTTP_REMOTE_HOSTNAME=127.0.0.1 ACTORHTTP_REMOTE_PORT="$remote" ACTORHTTP_SEED_NODES="$seed" \
+    ACTORHTTP_SQLITE_FILE="${ACTORHTTP_SQLITE_FILE:-$STATE_DIR/actor-http.db}" \
       nohup dotnet "$HOST_DLL" --config "$CONFIG" "${settings[@]}" >"$STATE_DIR/node-$n.log" 2>&1 </dev/null &
     echo "$!" >"$STATE_DIR/node-$n.pid"
     echo "$http" >"$STATE_DIR/node-$n.http"

@@ -29,6 +29,7 @@ public sealed class ClusterHttp : IExtension
         _system = system;
         ClusterSharding.Get(system); // its reference.conf first, so that ours takes precedence over it (state-store-mode)
         system.Settings.InjectTopLevelFallback(DefaultConfig());
+        Persistence.DurableStore.Get(system); // the journal's connection, before any durable entity starts
         Settings = ClusterHttpSettings.Create(system.Settings.Config);
         var cluster = Akka.Cluster.Cluster.Get(system);
         var akkaSeeds = cluster.Settings.SeedNodes;

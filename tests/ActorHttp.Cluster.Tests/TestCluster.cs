@@ -60,7 +60,11 @@ public sealed class TestNode : IAsyncDisposable
 
     public static async Task<TestNode> StartAsync(Routes routes, Config? config = null)
     {
-        var system = ActorSystem.Create("cluster-test", (config ?? ConfigurationFactory.Empty).WithFallback(BaseConfig));
+        config ??= ConfigurationFactory.Empty;
+        string? ownStore = null;
+        if (!config.HasPath(DurableStoreFile.Key)) config = config.WithFallback((ownStore = DurableStoreFile.Create()).Config());
+        var system = ActorSystem.Create("cluster-test", config.WithFallback(BaseConfig));
+        if (ownStore is not null) _ = system.WhenTerminated.ContinueWith(_ => DurableStoreFile.Delete(ownStore), TaskScheduler.Default);
         try
         {
             var server = HttpServer.Get(system);
@@ -120,6 +124,10 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var nodes = new List<TestNode>();
         var cluster = new TestCluster(nodes);
+        // One SQLite file for the whole cluster, as deploy/local/cluster.sh gives its nodes: an entity that moves to
+        // another node recovers what it wrote on the first.
+        cluster._store = DurableStoreFile.Create();
+        config = (config ?? ConfigurationFactory.Empty).WithFallback(cluster._store.Config());
         try
         {
             for (var i = 0; i < count; i++) nodes.Add(await TestNode.StartAsync((routes ?? TestRoutes.Default)(), config));
@@ -163,7 +171,36 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await Task.WhenAll(Nodes.Select(n => n.DisposeAsync().AsTask()));
+    private string? _store;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(Nodes.Select(n => n.DisposeAsync().AsTask()));
+        if (_store is not null) DurableStoreFile.Delete(_store);
+    }
+}
+
+/// <summary>A SQLite file of its own in the temp directory for the durable entities of a test's nodes, deleted after.</summary>
+public static class DurableStoreFile
+{
+    public const string Key = "actor-http.cluster.persistence.sqlite-file";
+
+    public static string Create() => Path.Combine(Path.GetTempPath(), $"actorhttp-test-{Guid.NewGuid():N}.db");
+
+    public static Config Config(this string file) => ConfigurationFactory.ParseString($"{Key} = \"{file}\"");
+
+    /// <summary>Akka's in-memory journal and snapshot store instead, for tests of one actor system.</summary>
+    public static readonly Config InMemory = ConfigurationFactory.ParseString(
+        "actor-http.cluster.persistence.store = plugins"); // reference.conf names the in-memory plugins for it
+
+    public static void Delete(string file)
+    {
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            try { File.Delete(file + suffix); }
+            catch (IOException) { }
+        }
+    }
 }
 
 /// <summary>The routes every test node serves.</summary>

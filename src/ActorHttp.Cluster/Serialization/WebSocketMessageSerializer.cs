@@ -64,7 +64,7 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
             case WebSocketSend send:
                 WriteMessage(writer, send.Message);
                 writer.Bool(send.Ack != null);
-                if (send.Ack != null) WriteNested(writer, send.Ack);
+                if (send.Ack != null) writer.Nested(system, send.Ack);
                 break;
             case WebSocketClose close:
                 writer.VarInt((ulong)close.Code);
@@ -102,7 +102,7 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
         object message = manifest switch
         {
             TextManifest or BinaryManifest => ReadMessage(ref reader),
-            SendManifest => new WebSocketSend(ReadMessage(ref reader), reader.Bool() ? ReadNested(ref reader) : null),
+            SendManifest => new WebSocketSend(ReadMessage(ref reader), reader.Bool() ? reader.Nested(system) : null),
             CloseManifest => new WebSocketClose(ReadCode(ref reader), reader.String()),
             ClosedManifest => new WebSocketClosed(ReadRef(ref reader), ReadCode(ref reader), reader.String()),
             OpenedManifest => new WebSocketOpened(ReadRef(ref reader),
@@ -140,22 +140,6 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
     {
         var code = reader.VarInt();
         return code <= 65535 ? (int)code : throw new SerializationException($"ActorHttp WebSocket message: invalid close code {code}");
-    }
-
-    /// <summary>An ack of any type: Akka's serialization picks its serializer, as for any message.</summary>
-    private void WriteNested(WireWriter writer, object value)
-    {
-        var serializer = system.Serialization.FindSerializerFor(value);
-        writer.VarInt((ulong)(uint)serializer.Identifier);
-        writer.String(Akka.Serialization.Serialization.ManifestFor(serializer, value));
-        writer.Bytes(serializer.ToBinary(value));
-    }
-
-    private object ReadNested(ref WireReader reader)
-    {
-        var id = (int)(uint)reader.VarInt();
-        var manifest = reader.String();
-        return system.Serialization.Deserialize(reader.Bytes().ToArray(), id, manifest);
     }
 
     private static void WriteRef(WireWriter writer, IActorRef actor) => writer.String(Akka.Serialization.Serialization.SerializedActorPath(actor));

@@ -143,3 +143,24 @@ internal ref struct WireReader(ReadOnlySpan<byte> bytes, string what)
     private readonly SerializationException Truncated() =>
         new($"{what}: truncated message ({_bytes.Length} bytes, needed more at byte {_position})");
 }
+
+/// <summary>Objects of any type inside a message: Akka's serialization picks each one's serializer, as for any message.</summary>
+internal static class WireNested
+{
+    /// <summary>Writes <paramref name="value"/> as its serializer's id, its manifest and its bytes.</summary>
+    public static void Nested(this WireWriter writer, Akka.Actor.ExtendedActorSystem system, object value)
+    {
+        var serializer = system.Serialization.FindSerializerFor(value);
+        writer.VarInt((ulong)(uint)serializer.Identifier);
+        writer.String(Akka.Serialization.Serialization.ManifestFor(serializer, value));
+        writer.Bytes(serializer.ToBinary(value));
+    }
+
+    /// <summary>Reads what <see cref="Nested(WireWriter, Akka.Actor.ExtendedActorSystem, object)"/> wrote.</summary>
+    public static object Nested(this ref WireReader reader, Akka.Actor.ExtendedActorSystem system)
+    {
+        var id = (int)(uint)reader.VarInt();
+        var manifest = reader.String();
+        return system.Serialization.Deserialize(reader.Bytes().ToArray(), id, manifest);
+    }
+}

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using ActorHttp.Cluster.Persistence;
 using ActorHttp.Observability;
 using ActorHttp.Protocol;
 using ActorHttp.Server;
@@ -44,6 +45,7 @@ internal sealed class EntityHost : UntypedActor
     private IActorRef? _handler;
     private bool _stopping;
     private readonly string _spanName;
+    private readonly bool _durable;
     private string? _node;
 
     /// <summary>
@@ -60,6 +62,7 @@ internal sealed class EntityHost : UntypedActor
     {
         _entity = entity;
         _spanName = $"entity {entity.TypeName}";
+        _durable = entity.ResendAfter is not null && IsDurable(entity.EntityProps.Type); // no resends: no copies to recognise
         if (entity.ResendAfter is null) return;
         _received = new();
         _receivedOrder = new();
@@ -85,6 +88,7 @@ internal sealed class EntityHost : UntypedActor
             case EntityRequest request when _handler is not null:
                 var span = StartSpan(request);
                 var forHandler = span is null ? request.Request : request.Request with { TraceContext = span.Context };
+                if (_durable) forHandler = forHandler.WithItem(DurableHttpEntity<object>.RequestKeyItem, RequestKey(request));
                 _handler.Tell(forHandler, new ReplyRelay(Sender, request.CorrelationId, Self, _entity, _log, span));
                 break;
             case EntityRequest request:
@@ -131,6 +135,20 @@ internal sealed class EntityHost : UntypedActor
         span.SetTag("http.request.method", HttpMetrics.MethodTag(request.Request.Method));
         span.SetTag("url.path", request.Request.Path);
         return span;
+    }
+
+    /// <summary>
+    /// The key a durable entity stores with a write to recognise a copy, also in its next incarnation on another node: the
+    /// route handler that sent it (its full path, with its node's address and its uid) and the correlation id.
+    /// </summary>
+    private string RequestKey(EntityRequest request) =>
+        $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)}#{request.CorrelationId}";
+
+    private static bool IsDurable(Type? type)
+    {
+        for (; type is not null; type = type.BaseType)
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DurableHttpEntity<>)) return true;
+        return false;
     }
 
     private bool FirstCopy(EntityRequest request)

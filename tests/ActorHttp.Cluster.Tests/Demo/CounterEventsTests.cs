@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Configuration;
 using Akka.Event;
 using ActorHttp.Cluster.Demo;
 using ActorHttp.Protocol;
@@ -18,7 +19,8 @@ namespace ActorHttp.Cluster.Tests.Demo;
 /// client goes away (no cluster: a probe plays the region, the test kit the connection).
 /// </summary>
 [Trait("Category", "Cluster")]
-public sealed class CounterSubscriptionTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
+public sealed class CounterSubscriptionTests(ITestOutputHelper output)
+    : TestKit(ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(DurableStoreFile.InMemory), output: output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
