@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using ActorHttp.Cluster;
+using ActorHttp.Cluster.Persistence;
 using ActorHttp.Host;
 using ActorHttp.Observability;
 using ActorHttp.Routing;
@@ -57,7 +58,11 @@ internal static class Node
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(config.GetString("actor-http.system-name", "actor-http"), config);
+            var setup = Akka.Actor.BootstrapSetup.Create().WithConfig(config);
+            var name = config.GetString("actor-http.system-name", "actor-http");
+            system = ClusterHttp.UsesClusterProvider(config) && DurableStore.ConnectionSetup(config) is { } store
+                ? ActorSystem.Create(name, setup.And(store))
+                : ActorSystem.Create(name, setup);
             if (ClusterHttp.UsesClusterProvider(config)) ClusterHttp.Get(system); // joins the seed nodes (or itself), warns while not Up
         }
         catch (Exception e) when (StartupFailure.Describe(e) is var (message, code))

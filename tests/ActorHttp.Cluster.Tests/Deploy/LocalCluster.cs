@@ -95,6 +95,9 @@ public sealed class LocalCluster : IAsyncDisposable
         if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {_pids[node - 1]} exited with {kill.ExitCode}");
     }
 
+    /// <summary>Whether node <paramref name="node"/>'s process still runs.</summary>
+    public bool IsAlive(int node) => IsRunning(_pids[node - 1]);
+
     /// <summary>Waits up to <paramref name="timeout"/> for node <paramref name="node"/>'s process to exit.</summary>
     public async Task<bool> WaitForExitAsync(int node, TimeSpan timeout)
     {
@@ -112,6 +115,13 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var path = Path.Combine(StateDir, $"node-{node}.log");
         return File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(lines)) : "(no log)";
+    }
+
+    /// <summary>The lines of node <paramref name="node"/>'s log that contain any of <paramref name="words"/>.</summary>
+    public IEnumerable<string> LogLines(int node, params string[] words)
+    {
+        var path = Path.Combine(StateDir, $"node-{node}.log");
+        return File.Exists(path) ? File.ReadLines(path).Where(l => words.Any(w => l.Contains(w, StringComparison.Ordinal))).ToList() : [];
     }
 
     /// <summary>Runs cluster.sh with this cluster's environment; kills it after <paramref name="timeout"/>.</summary>
