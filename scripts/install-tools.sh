@@ -4,7 +4,8 @@
 # slowhttptest (the slowloris abuse test), python3 (the benchmark report's unit
 # tests and the 10,000-connection client), Python's websockets library (an
 # independent WebSocket client for the WebSocket tests), chromium-headless-shell (a
-# real browser engine for the CORS test, tests/ActorHttp.Tests/EndToEnd/BrowserCorsTests.cs);
+# real browser engine for the CORS test, tests/ActorHttp.Tests/EndToEnd/BrowserCorsTests.cs), postgresql (the
+# durable entities' production store, started by scripts/postgres.sh for the tests and the benchmark);
 # with --bench also nginx (tests/Benchmarks/run-bench.sh).
 # Only touches apt when something is missing; silent when nothing is.
 # Debian/Ubuntu only.
@@ -23,8 +24,9 @@ declare -A PKG=(
   [nginx]=nginx
   [python3]=python3
   [chromium-headless-shell]=chromium-headless-shell
+  [initdb]=postgresql
 )
-tools=(curl ab httperf wrk nc slowhttptest python3 chromium-headless-shell)
+tools=(curl ab httperf wrk nc slowhttptest python3 chromium-headless-shell initdb)
 
 case "${1:-}" in
   "") ;;
@@ -32,8 +34,14 @@ case "${1:-}" in
   *) echo "usage: scripts/install-tools.sh [--bench]" >&2; exit 2 ;;
 esac
 
-# nginx lives in /usr/sbin, which is not on every user's PATH.
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+# nginx lives in /usr/sbin and PostgreSQL's initdb in /usr/lib/postgresql/<version>/bin, which are not on every
+# user's PATH.
+have() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] && return 0
+  local candidate
+  for candidate in /usr/lib/postgresql/*/bin/"$1"; do [ -x "$candidate" ] && return 0; done
+  return 1
+}
 
 missing=()
 for cmd in "${tools[@]}"; do

@@ -5,7 +5,9 @@ using ActorHttp.Cluster.Demo;
 using ActorHttp.Cluster.Persistence;
 using ActorHttp.Protocol;
 using ActorHttp.Testing;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Xunit;
 using Xunit.Abstractions;
 using TestKit = Akka.TestKit.Xunit2.TestKit;
@@ -13,29 +15,19 @@ using TestKit = Akka.TestKit.Xunit2.TestKit;
 namespace ActorHttp.Cluster.Tests.Persistence;
 
 /// <summary>
-/// A durable entity (the demo counter) on the real SQLite store in a file of its own: writes are answered once stored and
+/// A durable entity (the demo counter) on a real store (SQLite in a file of its own, PostgreSQL in a server of its own): writes are answered once stored and
 /// survive the entity stopping; copies of a write (same route-handler key, or the same Idempotency-Key) are answered as
 /// the first and never applied twice, also after a recovery; snapshots are written every snapshot-every writes and
 /// recovery starts from them.
 /// </summary>
-[Trait("Category", "Cluster")]
-public sealed class DurableEntityTests : TestKit, IDisposable
+public abstract class DurableEntityTests(Config store, ITestOutputHelper output)
+    : TestKit(ConfigurationFactory.ParseString("actor-http.cluster.persistence.snapshot-every = 3")
+        .WithFallback(store).WithFallback(ClusterHttp.DefaultConfig()), output: output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly string _file;
 
-    public DurableEntityTests(ITestOutputHelper output) : this(DurableStoreFile.Create(), output) { }
-
-    private DurableEntityTests(string file, ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString("actor-http.cluster.persistence.snapshot-every = 3")
-            .WithFallback(file.Config()).WithFallback(ClusterHttp.DefaultConfig()), output: output) => _file = file;
-
-    void IDisposable.Dispose()
-    {
-        Shutdown();
-        SqliteConnection.ClearAllPools();
-        DurableStoreFile.Delete(_file);
-    }
+    /// <summary>A connection to the store's database, to look at the rows the plugin wrote.</summary>
+    protected abstract DbConnection Connect();
 
     private static HttpRequest Counter(string method, string id, string? requestKey = null, string? idempotencyKey = null)
     {
@@ -49,6 +41,10 @@ public sealed class DurableEntityTests : TestKit, IDisposable
     /// <summary>Starts the counter actor named <paramref name="name"/> (its persistence id is its path).</summary>
     private IActorRef Start(string name) => Sys.ActorOf(CounterEntity.Props(), name);
 
+    /// <summary>The rows of <paramref name="table"/> written for entity <paramref name="name"/> (its persistence id is its path).</summary>
+    private long Rows(string table, string name, string what = "COUNT(*)") =>
+        Count($"SELECT {what} FROM {table} WHERE persistence_id = '/user/{name}'");
+
     /// <summary>Stops <paramref name="entity"/> and waits for it, so that the next one of the same name recovers.</summary>
     private void Stop(IActorRef entity)
     {
@@ -59,7 +55,7 @@ public sealed class DurableEntityTests : TestKit, IDisposable
 
     private long Count(string sql)
     {
-        using var connection = new SqliteConnection($"Data Source={_file}");
+        using var connection = Connect();
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -71,7 +67,7 @@ public sealed class DurableEntityTests : TestKit, IDisposable
     {
         var entity = Start("a");
         for (var i = 1; i <= 2; i++) this.Send(entity, Counter(HttpMethods.Post, "a"), Wait).ShouldHaveBody(Value("a", i));
-        Assert.Equal(2, Count("SELECT COUNT(*) FROM journal"));
+        Assert.Equal(2, Rows("journal", "a"));
         Stop(entity);
 
         entity = Start("a");
@@ -79,7 +75,7 @@ public sealed class DurableEntityTests : TestKit, IDisposable
         this.Send(entity, Counter(HttpMethods.Delete, "a"), Wait).ShouldHaveBody(Value("a", 0));
         Stop(entity);
         this.Send(Start("a"), Counter(HttpMethods.Get, "a"), Wait).ShouldHaveBody(Value("a", 0));
-        AwaitAssert(() => Assert.Equal(1, Count("SELECT COUNT(*) FROM snapshot")), Wait); // the third write saved one
+        AwaitAssert(() => Assert.Equal(1, Rows("snapshot", "a")), Wait); // the third write saved one
     }
 
     [Fact]
@@ -98,7 +94,7 @@ public sealed class DurableEntityTests : TestKit, IDisposable
         this.Send(entity, Counter(HttpMethods.Post, "b", requestKey: "node-1/handler#1"), Wait).ShouldHaveBody(Value("b", 1));
         this.Send(entity, Counter(HttpMethods.Post, "b", idempotencyKey: "client-retry-7"), Wait).ShouldHaveBody(Value("b", 3));
         this.Send(entity, Counter(HttpMethods.Get, "b"), Wait).ShouldHaveBody(Value("b", 3));
-        Assert.Equal(3, Count("SELECT COUNT(*) FROM journal"));
+        Assert.Equal(3, Rows("journal", "b"));
     }
 
     [Fact]
@@ -107,8 +103,11 @@ public sealed class DurableEntityTests : TestKit, IDisposable
         var entity = Start("c");
         for (var i = 1; i <= 7; i++)
             this.Send(entity, Counter(HttpMethods.Post, "c", requestKey: $"k{i}"), Wait).ShouldHaveBody(Value("c", i));
-        AwaitAssert(() => Assert.Equal(1, Count("SELECT COUNT(*) FROM snapshot")), Wait); // after the 6th; the 3rd's is deleted
-        Assert.Equal(6, Count("SELECT MAX(sequence_number) FROM snapshot"));
+        AwaitAssert(() =>
+        {
+            Assert.Equal(6, Rows("snapshot", "c", "MAX(sequence_number)")); // after the 6th write
+            Assert.Equal(1, Rows("snapshot", "c")); // the 3rd's is deleted
+        }, Wait);
         Stop(entity);
 
         entity = Start("c");
@@ -117,7 +116,40 @@ public sealed class DurableEntityTests : TestKit, IDisposable
         this.Send(entity, Counter(HttpMethods.Post, "c", requestKey: "k7"), Wait).ShouldHaveBody(Value("c", 7)); // from the event after it
         this.Send(entity, Counter(HttpMethods.Post, "c", requestKey: "k8"), Wait).ShouldHaveBody(Value("c", 8));
     }
+}
 
+/// <summary>The durable entity on SQLite, the default store: a file of its own, deleted after.</summary>
+[Trait("Category", "Cluster")]
+public sealed class SqliteDurableEntityTests : DurableEntityTests, IDisposable
+{
+    private readonly string _file;
+
+    public SqliteDurableEntityTests(ITestOutputHelper output) : this(DurableStoreFile.Create(), output) { }
+
+    private SqliteDurableEntityTests(string file, ITestOutputHelper output) : base(file.Config(), output) => _file = file;
+
+    protected override DbConnection Connect() => new SqliteConnection($"Data Source={_file}");
+
+    void IDisposable.Dispose()
+    {
+        Shutdown();
+        SqliteConnection.ClearAllPools();
+        DurableStoreFile.Delete(_file);
+    }
+}
+
+/// <summary>The durable entity on PostgreSQL, the production store: a real server on 127.0.0.1 for the class.</summary>
+[Trait("Category", "Cluster")]
+public sealed class PostgreSqlDurableEntityTests(PostgreSqlServer server, ITestOutputHelper output)
+    : DurableEntityTests(server.StoreConfig, output), IClassFixture<PostgreSqlServer>
+{
+    protected override DbConnection Connect() => new NpgsqlConnection(server.ConnectionString);
+}
+
+/// <summary>The store's settings: what is created on first start, and errors that name their keys.</summary>
+[Trait("Category", "Cluster")]
+public sealed class DurableStoreSettingsTests
+{
     [Fact]
     public void The_sqlite_file_and_its_directory_are_created_on_first_start()
     {
@@ -126,7 +158,7 @@ public sealed class DurableEntityTests : TestKit, IDisposable
         {
             var config = ConfigurationFactory.ParseString($"actor-http.cluster.persistence.sqlite-file = \"{Path.Combine(directory, "store.db")}\"");
             var settings = DurableStoreSettings.Create(config);
-            DurableStore.PrepareSqlite(settings.SqliteFile, Sys.Log);
+            DurableStore.PrepareSqlite(settings.SqliteFile, Akka.Event.NoLogger.Instance);
             Assert.True(File.Exists(Path.Combine(directory, "store.db")));
         }
         finally
