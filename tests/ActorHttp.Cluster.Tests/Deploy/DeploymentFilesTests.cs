@@ -13,12 +13,15 @@ public sealed class DeploymentFilesTests
 {
     private static string DeployPath(params string[] parts) => Path.Combine([RepoPaths.Root, "deploy", .. parts]);
 
-    private static YamlMappingNode Yaml(params string[] parts)
+    private static YamlMappingNode Yaml(params string[] parts) => Assert.Single(YamlDocuments(parts));
+
+    /// <summary>Every document of a multi-document YAML file (separated by ---).</summary>
+    private static IReadOnlyList<YamlMappingNode> YamlDocuments(params string[] parts)
     {
         var stream = new YamlStream();
         using var reader = new StreamReader(DeployPath(parts));
         stream.Load(reader);
-        return Assert.IsType<YamlMappingNode>(Assert.Single(stream.Documents).RootNode);
+        return stream.Documents.Select(d => Assert.IsType<YamlMappingNode>(d.RootNode)).ToList();
     }
 
     private static YamlNode At(YamlNode node, params string[] path)
@@ -38,14 +41,20 @@ public sealed class DeploymentFilesTests
     public void Docker_compose_runs_three_nodes_that_share_the_seed_list()
     {
         var services = Assert.IsType<YamlMappingNode>(At(Yaml("docker", "docker-compose.yml"), "services"));
-        Assert.Equal(["node1", "node2", "node3"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
-        var seeds = services.Children.Values.Select(s => Scalar(s, "environment", "ACTORHTTP_SEED_NODES")).Distinct().ToList();
+        Assert.Equal(["postgres", "node1", "node2", "node3"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
+        var nodes = services.Children.Where(s => ((YamlScalarNode)s.Key).Value != "postgres").ToList();
+        var seeds = nodes.Select(s => Scalar(s.Value, "environment", "ACTORHTTP_SEED_NODES")).Distinct().ToList();
         Assert.Equal("akka.tcp://actor-http@node1:19080,akka.tcp://actor-http@node2:19080", Assert.Single(seeds));
-        foreach (var (name, service) in services.Children)
+        foreach (var (name, service) in nodes)
         {
             Assert.Equal(((YamlScalarNode)name).Value, Scalar(service, "environment", "ACTORHTTP_REMOTE_PUBLIC_HOSTNAME"));
             Assert.StartsWith("127.0.0.1:", ((YamlScalarNode)Assert.Single(((YamlSequenceNode)At(service, "ports")).Children)).Value);
+            // Every node writes the durable counters to the postgres service, once it is healthy.
+            Assert.Equal("postgresql", Scalar(service, "environment", "ACTORHTTP_PERSISTENCE_STORE"));
+            Assert.StartsWith("Host=postgres;", Scalar(service, "environment", "ACTORHTTP_POSTGRESQL_CONNECTION_STRING"));
+            Assert.Equal("service_healthy", Scalar(service, "depends_on", "postgres", "condition"));
         }
+        Assert.Equal("actorhttp", Scalar(services, "postgres", "environment", "POSTGRES_DB"));
         Assert.Equal("deploy/docker/Dockerfile", Scalar(services, "node1", "build", "dockerfile"));
         Assert.True(File.Exists(Path.Combine(RepoPaths.Root, "deploy", "docker", "Dockerfile")));
     }
@@ -86,6 +95,13 @@ public sealed class DeploymentFilesTests
         Assert.Equal($"akka.tcp://actor-http@{setName}-0.{serviceName}:19080,akka.tcp://actor-http@{setName}-1.{serviceName}:19080",
             Scalar(env["ACTORHTTP_SEED_NODES"], "value"));
 
+        Assert.Equal("postgresql", Scalar(env["ACTORHTTP_PERSISTENCE_STORE"], "value"));
+        var secret = Scalar(env["ACTORHTTP_POSTGRESQL_CONNECTION_STRING"], "valueFrom", "secretKeyRef", "name");
+        var postgres = YamlDocuments("kubernetes", "postgres.yaml");
+        Assert.Contains(postgres, d => Scalar(d, "kind") == "Secret" && Scalar(d, "metadata", "name") == secret
+                                       && Scalar(d, "stringData", "connection-string").StartsWith("Host=postgres;", StringComparison.Ordinal));
+        Assert.Contains(postgres, d => Scalar(d, "kind") == "Service" && Scalar(d, "metadata", "name") == "postgres");
+
         var client = Yaml("kubernetes", "service.yaml");
         Assert.Equal("http", Scalar(Assert.Single(((YamlSequenceNode)At(client, "spec", "ports")).Children), "targetPort"));
     }
@@ -94,7 +110,8 @@ public sealed class DeploymentFilesTests
     public void The_environment_variables_of_the_deployments_are_those_the_node_config_reads()
     {
         var nodeConfig = File.ReadAllText(Path.Combine(RepoPaths.Root, "hocon", "cluster-node.conf"));
-        var used = new[] { "ACTORHTTP_SEED_NODES", "ACTORHTTP_REMOTE_PUBLIC_HOSTNAME", "ACTORHTTP_HTTP_HOSTNAME", "ACTORHTTP_REMOTE_HOSTNAME", "ACTORHTTP_HTTP_PORT", "ACTORHTTP_REMOTE_PORT" };
+        var used = new[] { "ACTORHTTP_SEED_NODES", "ACTORHTTP_REMOTE_PUBLIC_HOSTNAME", "ACTORHTTP_HTTP_HOSTNAME", "ACTORHTTP_REMOTE_HOSTNAME", "ACTORHTTP_HTTP_PORT", "ACTORHTTP_REMOTE_PORT",
+            "ACTORHTTP_PERSISTENCE_STORE", "ACTORHTTP_SQLITE_FILE", "ACTORHTTP_POSTGRESQL_CONNECTION_STRING" };
         foreach (var variable in used) Assert.Contains($"{variable} = \"", nodeConfig);
         foreach (var line in File.ReadAllLines(DeployPath("systemd", "node.env.example")).Where(l => l.Length > 0 && !l.StartsWith('#')))
             Assert.Contains(line[..line.IndexOf('=')], used);
