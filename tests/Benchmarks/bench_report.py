@@ -66,6 +66,11 @@ CLUSTER = {"title": "Sharded /counters/{id}: requests to node 1 of two nodes vs 
 CLUSTER_RUNS = {"counters1": "1 node, peak", "counters1half": "1 node, half load",
                 "counters2": "2 nodes, peak", "counters2half": "2 nodes, half load"}
 
+# persist2: the same POSTs on durable counters (the default SQLite store, one file shared by the nodes), peak only;
+# manifest scenarios pcounters1 / pcounters2, server ActorHttp. Beside the in-memory figures of cluster2.
+DURABLE = {"title": "Durable /counters/{id} (events in SQLite, one file for the nodes) beside the in-memory ones"}
+DURABLE_RUNS = {"pcounters1": "1 node, SQLite", "pcounters2": "2 nodes, one SQLite file"}
+
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 
 
@@ -262,12 +267,7 @@ def aggregate_cluster(runs, meta):
     """The cluster2 entry: best of each of CLUSTER_RUNS, the 2-node / 1-node throughput share and the target."""
     if "cluster2" not in meta.get("scenarios", "cluster2").split(","):
         return None
-    entry = {"title": CLUSTER["title"], "target": CLUSTER["target"], "runs": {}}
-    for name in CLUSTER_RUNS:
-        mine = [r for r in runs if r["scenario"] == name and r["server"] == SUBJECT]
-        best = best_run(mine, memory=False)
-        reasons = sorted({r["reason"] for r in mine if not r["ok"] and r.get("reason")})
-        entry["runs"][name] = {"best": best, "reason": None if best else ("; ".join(reasons) or "not run")}
+    entry = {"title": CLUSTER["title"], "target": CLUSTER["target"], "runs": best_runs(runs, CLUSTER_RUNS)}
     best = {name: cell["best"] for name, cell in entry["runs"].items()}
     entry["share_of_single_node"] = ratio(best["counters2"], best["counters1"], "rps")
     half = best["counters2half"]
@@ -282,6 +282,28 @@ def aggregate_cluster(runs, meta):
                         and half["p99_ms"] < target["max_half_load_p99_ms"] and errors == 0)
         entry["target_detail"] = (f"{entry['share_of_single_node']:.2f}x of 1 node, p99 {fmt_lat(half['p99_ms'])} at "
                                   f"{half['rps']:,.0f} req/s, {errors} errors")
+    return entry
+
+
+def best_runs(runs, names):
+    """{name: {"best": ActorHttp's best run or None, "reason": why there is none}} for each of names."""
+    cells = {}
+    for name in names:
+        mine = [r for r in runs if r["scenario"] == name and r["server"] == SUBJECT]
+        best = best_run(mine, memory=False)
+        reasons = sorted({r["reason"] for r in mine if not r["ok"] and r.get("reason")})
+        cells[name] = {"best": best, "reason": None if best else ("; ".join(reasons) or "not run")}
+    return cells
+
+
+def aggregate_durable(runs, meta):
+    """The persist2 entry: the durable runs' best, each with its share of the in-memory run on as many nodes."""
+    if "persist2" not in meta.get("scenarios", "persist2").split(","):
+        return None
+    entry = {"title": DURABLE["title"], "runs": best_runs(runs, DURABLE_RUNS)}
+    memory = best_runs(runs, ["counters1", "counters2"])
+    for name, cell in entry["runs"].items():
+        cell["share_of_in_memory"] = ratio(cell["best"], memory[name[1:]]["best"], "rps")
     return entry
 
 
@@ -380,19 +402,22 @@ def memory_rows(scenarios, servers):
     return rows, notes
 
 
-def print_cluster(cluster):
+def print_cluster(cluster, labels=CLUSTER_RUNS):
     print()
     print(cluster["title"] + " (wrk -t1 -c64, random ids of 10,000)")
-    rows = [("cluster run", "req/s", "p50", "p99", "errors")]
+    durable = labels is DURABLE_RUNS
+    rows = [("cluster run", "req/s", "p50", "p99", "errors") + (("/in-memory",) if durable else ())]
     notes = []
-    for name, label in CLUSTER_RUNS.items():
+    for name, label in labels.items():
         cell = cluster["runs"][name]
         b = cell["best"]
         if b is None:
-            rows.append((label, "n/a", "-", "-", "-"))
+            rows.append((label, "n/a", "-", "-", "-") + (("-",) if durable else ()))
             notes.append(f"{label}: n/a: {cell['reason']}")
         else:
-            rows.append((label, f"{b['rps']:,.0f}", fmt_lat(b["p50_ms"]), fmt_lat(b.get("p99_ms")), str(b["errors"])))
+            share = cell.get("share_of_in_memory")
+            rows.append((label, f"{b['rps']:,.0f}", fmt_lat(b["p50_ms"]), fmt_lat(b.get("p99_ms")), str(b["errors"]))
+                        + ((f"{share:.2f}x" if share is not None else "-",) if durable else ()))
     print_table(rows, 1)
     for n in notes:
         print("  " + n)
@@ -425,7 +450,7 @@ def client_notes(scenarios):
     return notes
 
 
-def print_report(scenarios, servers, meta, cluster=None, sse=None):
+def print_report(scenarios, servers, meta, cluster=None, sse=None, durable=None):
     print()
     print(f"ActorHttp vs {', '.join(s for s in servers if s != SUBJECT) or 'nothing'}: best of {meta.get('repetitions')} repetition(s), "
           f"{meta.get('duration_s')} s per wrk scenario, {meta.get('cores')} cores, 127.0.0.1 only, "
@@ -451,6 +476,9 @@ def print_report(scenarios, servers, meta, cluster=None, sse=None):
     print()
     if cluster:
         print_cluster(cluster)
+        print()
+    if durable:
+        print_cluster(durable, DURABLE_RUNS)
         print()
     if sse:
         print_sse(sse)
@@ -488,7 +516,8 @@ def main(argv=None):
     scenarios, servers = aggregate(runs, meta)
     cluster = aggregate_cluster(runs, meta)
     sse = aggregate_sse(runs, meta)
-    print_report(scenarios, servers, meta, cluster, sse)
+    durable = aggregate_durable(runs, meta)
+    print_report(scenarios, servers, meta, cluster, sse, durable)
 
     result = {
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -499,6 +528,7 @@ def main(argv=None):
         "scenarios": scenarios,
         "cluster": cluster,
         "sse": sse,
+        "durable": durable,
         "runs": runs,
     }
     json_path = os.path.join(args.out, "results.json")

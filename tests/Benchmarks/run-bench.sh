@@ -59,7 +59,12 @@
 #   cluster2     ActorHttp only, after the servers: POST /counters/{id} (sharded entities, random ids of 10,000;
 #                counters.lua) with wrk -t1 -c64 on a cluster of one node, then on node 1 of a two-node cluster
 #                (about half the entities on node 2), both started by deploy/local/cluster.sh on ports 17080.. /
-#                17180..; each at peak, then paced to half of its peak (p99 at half load)
+#                17180..; each at peak, then paced to half of its peak (p99 at half load). The counters keep their
+#                events in memory here (actor-http.cluster.persistence.store = plugins, Akka's in-memory journal):
+#                this measures the sharding path, not a database
+#   persist2     ActorHttp only, after cluster2: the same POSTs at peak on durable counters, the nodes' default store
+#                (SQLite, one file in the cluster's directory, emptied first), one node then two; reported beside
+#                cluster2's in-memory figures
 #   ssefanout    ActorHttp alone (Kestrel has no counter entity), after cluster2: the node with hocon/standalone.conf
 #                on port 17280, 1,000 subscribers to GET /counters/{id}/events and one driver POSTing to
 #                /counters/{id} one request at a time (SocketLoad sse-fanout): updates delivered per second over all
@@ -78,7 +83,7 @@ BENCH_DIR=tests/Benchmarks
 # ---- options ---------------------------------------------------------------------------------
 ALL_SERVERS=(ActorHttp Kestrel nginx Ceiling KestrelAsk)
 ALL_SCENARIOS=(idle5000 wsidle10k plaintext pipelined16 echo4k static10k static10kgz httperf13 httperf10k conns1000
-    conns4000 wsecho wsecho16 close cluster2 ssefanout)
+    conns4000 wsecho wsecho16 close cluster2 persist2 ssefanout)
 DURATION=6
 REPS=2
 WARMUP_SECONDS=3
@@ -134,9 +139,9 @@ while (($#)); do
 done
 ((${#SERVERS[@]})) || fail_usage "no servers selected"
 ((${#SCENARIOS[@]})) || fail_usage "no scenarios selected"
-# Scenarios run on every server in turn; cluster2 and ssefanout run once, after them (cluster_scenario, sse_scenario).
+# Scenarios run on every server in turn; cluster2, persist2 and ssefanout run once, after them (cluster_scenario, sse_scenario).
 SERVER_SCENARIOS=()
-for sc in "${SCENARIOS[@]}"; do [[ $sc == cluster2 || $sc == ssefanout ]] || SERVER_SCENARIOS+=("$sc"); done
+for sc in "${SCENARIOS[@]}"; do [[ $sc == cluster2 || $sc == persist2 || $sc == ssefanout ]] || SERVER_SCENARIOS+=("$sc"); done
 # The load client for WebSockets and server-sent events: built only when a scenario needs it.
 NEED_SOCKETLOAD=0
 for sc in "${SCENARIOS[@]}"; do [[ $sc == wsecho* || $sc == ssefanout ]] && NEED_SOCKETLOAD=1; done
@@ -214,6 +219,7 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 SERVER_PID=""   # the server under test; its own process group (nginx has workers)
 TOOL_PID=""     # wrk, httperf, SocketLoad or the idle-connection client
 CLUSTER_NODES=0 # cluster2: nodes started by deploy/local/cluster.sh, stopped by it
+CLUSTER_SETTINGS="" # cluster2 / persist2: settings for every node of the cluster (cluster.sh ACTORHTTP_NODE_SETTINGS)
 BUILD_PIDS=()   # dotnet builds running in parallel
 
 # stop_pid PID [GROUP]: SIGTERM, up to 10 s, then SIGKILL; with GROUP, the whole process group PID.
@@ -614,8 +620,8 @@ ws_echo_scenario() {
 }
 
 # ---- cluster2: sharded counters on one node, then on two ---------------------------------------
-cluster_ctl() { # cluster.sh with the benchmark's ports, state directory and Release binary
-    ACTORHTTP_HTTP_BASE=$CLUSTER_HTTP_BASE ACTORHTTP_REMOTE_BASE=$CLUSTER_REMOTE_BASE \
+cluster_ctl() { # cluster.sh with the benchmark's ports, state directory, Release binary and CLUSTER_SETTINGS
+    ACTORHTTP_HTTP_BASE=$CLUSTER_HTTP_BASE ACTORHTTP_REMOTE_BASE=$CLUSTER_REMOTE_BASE ACTORHTTP_NODE_SETTINGS="$CLUSTER_SETTINGS" \
         ACTORHTTP_CLUSTER_DIR="$ROOT/$OUT/cluster" ACTORHTTP_HOST_DLL="$ROOT/${DLL[ActorHttp]}" \
         deploy/local/cluster.sh "$@"
 }
@@ -651,30 +657,33 @@ cluster_warmup() {
     log "  $sc: warm-up rounds of $((WARMUP_SECONDS + 2)) s until steady: $rates req/s"
 }
 
+# cluster_scenario prefix half settings: counters on one node, then two, scenarios ${prefix}1 and ${prefix}2 (each
+# followed by ${prefix}Nhalf, paced to half its peak, when half is 1); settings go to every node (cluster.sh --set).
 cluster_scenario() {
-    local nodes sc peak
+    local prefix=$1 half=$2 nodes sc peak
+    CLUSTER_SETTINGS=$3
     if [[ " ${SERVERS[*]} " != *" ActorHttp "* ]]; then return 0; fi
-    log "cluster2: sharded /counters/{id}, one node, then two"
     for nodes in 1 2; do
-        sc=counters$nodes
+        sc=$prefix$nodes
+        rm -f "$ROOT/$OUT/cluster/actor-http.db"* # the durable counters start empty
         CLUSTER_NODES=$nodes # before the start: an interrupt during it still stops what it started
-        if ! cluster_ctl start "$nodes" >"$LOGS/cluster-start-$nodes.log" 2>&1; then
+        if ! cluster_ctl start "$nodes" >"$LOGS/cluster-start-$sc.log" 2>&1; then
             cluster_ctl stop >/dev/null 2>&1 || true; CLUSTER_NODES=0
-            log "  $sc: n/a: the cluster did not start (log: $LOGS/cluster-start-$nodes.log)"
-            record "$sc" ActorHttp 1 na "cluster of $nodes did not start: $(tail -n1 "$LOGS/cluster-start-$nodes.log")"
-            record "${sc}half" ActorHttp 1 na "cluster of $nodes did not start"
+            log "  $sc: n/a: the cluster did not start (log: $LOGS/cluster-start-$sc.log)"
+            record "$sc" ActorHttp 1 na "cluster of $nodes did not start: $(tail -n1 "$LOGS/cluster-start-$sc.log")"
+            ((half)) && record "${sc}half" ActorHttp 1 na "cluster of $nodes did not start"
             continue
         fi
         cluster_warmup "$sc"
         counters_wrk "$sc" "$nodes"
         peak=$(awk '/^Requests\/sec:/ { printf "%d", $2 / 2 }' "$RAW/$sc-ActorHttp-rep1.txt")
-        if [[ -n $peak && $peak -gt 0 ]]; then
+        if ((half)) && [[ -n $peak && $peak -gt 0 ]]; then
             counters_wrk "${sc}half" "$nodes" "$peak"
-        else
+        elif ((half)); then
             record "${sc}half" ActorHttp 1 na "no peak figure to halve"
         fi
-        cp "$ROOT/$OUT/cluster/"node-*.log "$LOGS/" 2>/dev/null || true
-        cluster_ctl stop >"$LOGS/cluster-stop-$nodes.log" 2>&1 || log "  cluster stop failed: see $LOGS/cluster-stop-$nodes.log"
+        for f in "$ROOT/$OUT/cluster/"node-*.log; do [[ -e $f ]] && cp "$f" "$LOGS/$sc-$(basename "$f")"; done
+        cluster_ctl stop >"$LOGS/cluster-stop-$sc.log" 2>&1 || log "  cluster stop failed: see $LOGS/cluster-stop-$sc.log"
         CLUSTER_NODES=0
     done
 }
@@ -832,7 +841,14 @@ for ((rep = 1; rep <= REPS; rep++)); do
     ((${#SERVER_SCENARIOS[@]})) || break
     for s in "${order[@]}"; do bench_server "$s" "$rep"; done
 done
-[[ " ${SCENARIOS[*]} " == *" cluster2 "* ]] && cluster_scenario
+if [[ " ${SCENARIOS[*]} " == *" cluster2 "* ]]; then
+    log "cluster2: sharded /counters/{id} with in-memory events, one node, then two"
+    cluster_scenario counters 1 "actor-http.cluster.persistence.store=plugins"
+fi
+if [[ " ${SCENARIOS[*]} " == *" persist2 "* ]]; then
+    log "persist2: durable /counters/{id} (SQLite), one node, then two"
+    cluster_scenario pcounters 0 ""
+fi
 [[ " ${SCENARIOS[*]} " == *" ssefanout "* ]] && sse_scenario
 log "measuring: $((SECONDS - MEASURE_START)) s"
 

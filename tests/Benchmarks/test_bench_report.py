@@ -241,6 +241,19 @@ class ReportTests(unittest.TestCase):
         self.assertIsNone(c["met"])
         self.assertEqual(c["runs"]["counters2"]["reason"], "cluster of 2 did not start")
 
+    def test_durable_counters_are_reported_beside_the_in_memory_ones(self):
+        lines = [("counters1", "ActorHttp", 1, "wrk", self.write("c1", self.wrk(1000))),
+                 ("counters2", "ActorHttp", 1, "wrk", self.write("c2", self.wrk(800))),
+                 ("pcounters1", "ActorHttp", 1, "wrk", self.write("p1", self.wrk(250))),
+                 ("pcounters2", "ActorHttp", 1, "na", "cluster of 2 did not start")]
+        meta = {"scenarios": "cluster2,persist2"}
+        manifest = self.write("m.tsv", "".join("\t".join(map(str, line)) + "\n" for line in lines))
+        d = bench_report.aggregate_durable(bench_report.read_manifest(manifest, meta), meta)
+        self.assertEqual(d["runs"]["pcounters1"]["share_of_in_memory"], 0.25)
+        self.assertIsNone(d["runs"]["pcounters2"]["best"])
+        self.assertEqual(d["runs"]["pcounters2"]["reason"], "cluster of 2 did not start")
+        self.assertIsNone(bench_report.aggregate_durable([], {"scenarios": "cluster2"}))
+
     def test_websocket_echo_ratio_and_idle_websocket_memory_side_by_side(self):
         def ws(rate):
             return WS_ECHO.replace("msgs_per_s=56000.0", f"msgs_per_s={rate}")
@@ -282,12 +295,12 @@ class ReportTests(unittest.TestCase):
         self.assertIn("not among the servers", sse["reason"])
 
     def test_every_scenario_of_run_bench_is_in_the_report(self):
-        # run-bench.sh's ALL_SCENARIOS, less the two reported apart (cluster2, ssefanout): a scenario the script runs
+        # run-bench.sh's ALL_SCENARIOS, less the three reported apart (cluster2, persist2, ssefanout): a scenario the script runs
         # but the report does not know would vanish from the table silently.
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "run-bench.sh"), encoding="utf-8") as f:
             m = re.search(r"^ALL_SCENARIOS=\(([^)]*)\)", f.read(), re.M)
         self.assertIsNotNone(m)
-        self.assertEqual(set(m.group(1).split()) - {"cluster2", "ssefanout"}, set(bench_report.SCENARIOS))
+        self.assertEqual(set(m.group(1).split()) - {"cluster2", "persist2", "ssefanout"}, set(bench_report.SCENARIOS))
 
     def test_every_server_of_run_bench_is_in_the_report(self):
         # A server the script runs but the report does not list would vanish from the table and results.json.
