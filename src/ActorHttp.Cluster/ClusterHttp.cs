@@ -102,8 +102,14 @@ public sealed class ClusterHttp : IExtension
         if (!hostsEntities) return sharding.StartProxyAsync(entity.TypeName, entity.Role!, extractor);
         var settings = ClusterShardingSettings.Create(_system)
             .WithRole(entity.Role)
-            .WithRememberEntities(false)
+            .WithRememberEntities(entity.RememberEntities)
             .WithPassivateIdleAfter(entity.PassivateIdleAfter ?? TimeSpan.Zero);
+        if (entity.RememberEntities)
+        {
+            // Which entities run is written, like the durable entities' events, to the durable store.
+            var store = Persistence.DurableStore.Get(_system).Settings;
+            settings = settings.WithJournalPluginId(store.JournalPluginId).WithSnapshotPluginId(store.SnapshotPluginId);
+        }
         return sharding.StartAsync(entity.TypeName, EntityHost.Props(entity), settings, extractor,
             sharding.DefaultShardAllocationStrategy(settings), EntityHost.Stop.Instance);
     }

@@ -22,6 +22,13 @@ public sealed record ShardedEntity(string TypeName, Props EntityProps)
     /// <summary>Idle time after which an entity is stopped (started again by its next request); null: never.</summary>
     public TimeSpan? PassivateIdleAfter { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// Sharding restarts this type's entities that were running, after a rebalance or on the survivors when their node
+    /// died, without waiting for their next request (Akka's remember-entities, kept in the durable store's journal).
+    /// Entities are then never passivated.
+    /// </summary>
+    public bool RememberEntities { get; init; }
+
     /// <summary>Only nodes with this role host entities; others forward through a proxy. Null: every node.</summary>
     public string? Role { get; init; }
 
@@ -61,6 +68,7 @@ public sealed record ShardedEntity(string TypeName, Props EntityProps)
             IdParameter = keys.Read("id-parameter", (k, x) => x.GetString(k) is { Length: > 0 } s ? s : throw new FormatException("must not be empty")),
             NumberOfShards = keys.Int("number-of-shards", 1, 100_000),
             PassivateIdleAfter = passivate,
+            RememberEntities = keys.Bool("remember-entities"),
             Role = role.Length == 0 ? null : role,
             EntityTimeout = keys.Duration("entity-timeout"),
             ResendAfter = resend,
@@ -72,5 +80,5 @@ public sealed record ShardedEntity(string TypeName, Props EntityProps)
     /// <summary>Whether this definition can share a shard region with <paramref name="other"/> (same entities, same placement).</summary>
     internal bool SameRegionAs(ShardedEntity other) =>
         TypeName == other.TypeName && EntityProps.Type == other.EntityProps.Type && NumberOfShards == other.NumberOfShards
-        && Role == other.Role && PassivateIdleAfter == other.PassivateIdleAfter;
+        && Role == other.Role && PassivateIdleAfter == other.PassivateIdleAfter && RememberEntities == other.RememberEntities;
 }

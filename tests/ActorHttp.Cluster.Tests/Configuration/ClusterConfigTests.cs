@@ -41,7 +41,7 @@ public sealed class ClusterConfigTests
               carts {
                 path = "/carts/{cart}/items", method = GET, handler = sharded, entity-handler = "{{Counter}}"
                 entity-type = shopping-carts, id-parameter = cart, number-of-shards = 30, passivate-idle-after = off
-                role = carts, retry-after = 5s, max-body-size = 16k
+                role = carts, retry-after = 5s, max-body-size = 16k, remember-entities = on
               }
             }
             """);
@@ -54,12 +54,13 @@ public sealed class ClusterConfigTests
         Assert.Null(counters.Role);
         Assert.Equal(TimeSpan.FromSeconds(3), counters.EntityTimeout);
         Assert.Equal(64 * 1024, counters.MaxBodySize);
+        Assert.False(counters.RememberEntities);
         Assert.Equal(["GET", "POST", "DELETE"], routes.Definitions[0].Methods);
 
         var carts = EntityOf(routes.Definitions[1]);
         Assert.Equal(new ShardedEntity("shopping-carts", carts.EntityProps)
         {
-            IdParameter = "cart", NumberOfShards = 30, PassivateIdleAfter = null, Role = "carts",
+            IdParameter = "cart", NumberOfShards = 30, PassivateIdleAfter = null, Role = "carts", RememberEntities = true,
             EntityTimeout = TimeSpan.FromSeconds(3), RetryAfter = TimeSpan.FromSeconds(5), MaxBodySize = 16 * 1024,
         }, carts);
     }
