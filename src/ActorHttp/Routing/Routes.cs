@@ -167,7 +167,6 @@ public sealed class Routes
                 throw new ArgumentException($"route '{template}': '{m}' is not a valid method name");
         if (webSocket && list is not [HttpMethods.Get])
             throw new ArgumentException($"route '{template}': a WebSocket route serves GET only (the upgrade is a GET), not {string.Join(", ", list)}");
-        if (streaming != null && !webSocket) throw new ArgumentException($"route '{template}': only a WebSocket route streams WebSocket messages");
         streaming?.Validate();
         var parsed = PathTemplate.Parse(template);
         foreach (var existing in _definitions)
