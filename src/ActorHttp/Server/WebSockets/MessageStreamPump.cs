@@ -20,7 +20,7 @@ internal sealed class MessageStreamPump(IActorRef socket)
     private static readonly WebSocketMessageStream.Failed NothingStreamed =
         new(WebSocketCloseCodes.InternalError, "no message is being streamed");
 
-    private readonly List<ByteString> _parts = [];
+    private readonly Queue<ByteString> _parts = new();
     private State _state;
     private int _buffered;
     private IActorRef _reader = ActorRefs.Nobody; // who hears how the message ends: the last to Read, the handler before
@@ -55,7 +55,7 @@ internal sealed class MessageStreamPump(IActorRef socket)
         if (_state != State.Streaming) return;
         if (!part.IsEmpty)
         {
-            _parts.Add(part);
+            _parts.Enqueue(part);
             _buffered += part.Count;
         }
         if (last) _state = State.Complete;
@@ -91,7 +91,7 @@ internal sealed class MessageStreamPump(IActorRef socket)
         _reader.Tell(_failure, socket);
     }
 
-    /// <summary>Answers a waiting Read with everything received since the last (one contiguous part), or with Completed.</summary>
+    /// <summary>Answers a waiting Read with what was received since the last (one contiguous part), or with Completed.</summary>
     private void Deliver()
     {
         if (!_readWaiting) return;
@@ -108,29 +108,27 @@ internal sealed class MessageStreamPump(IActorRef socket)
     }
 
     /// <summary>
-    /// The parts held, as one: a part per read (4 KB by default) would make a fast client's message thousands of Reads;
-    /// joined, a reader that keeps up gets what arrived meanwhile, one that lags a window's worth.
+    /// The parts held, joined up to a window (a part per read, 4 KB by default, would make a fast client's message
+    /// thousands of Reads): a reader that keeps up gets what arrived meanwhile, one that lags a window's worth, and a
+    /// part stays small enough for a message to a handler on another node. One read larger than a window goes alone.
     /// </summary>
     private ByteString TakeParts()
     {
-        ByteString joined;
-        if (_parts.Count == 1)
+        var (count, length) = (1, _parts.Peek().Count);
+        foreach (var part in _parts.Skip(1))
         {
-            joined = _parts[0];
+            if (length + part.Count > Window) break;
+            (count, length) = (count + 1, length + part.Count);
         }
-        else
+        _buffered -= length;
+        if (count == 1) return _parts.Dequeue();
+        var bytes = GC.AllocateUninitializedArray<byte>(length);
+        for (var at = 0; at < length;)
         {
-            var bytes = GC.AllocateUninitializedArray<byte>(_buffered);
-            var at = 0;
-            foreach (var part in _parts)
-            {
-                part.ToReadOnlySpan().CopyTo(bytes.AsSpan(at));
-                at += part.Count;
-            }
-            joined = ByteString.FromBytes(bytes);
+            var part = _parts.Dequeue();
+            part.ToReadOnlySpan().CopyTo(bytes.AsSpan(at));
+            at += part.Count;
         }
-        _parts.Clear();
-        _buffered = 0;
-        return joined;
+        return ByteString.FromBytes(bytes);
     }
 }

@@ -122,8 +122,9 @@ public static class WebSocketMessageStream
     }
 
     /// <summary>
-    /// Socket → reader: the next bytes of the message, never empty: all the socket has received of it since the last
-    /// Read, up to the window. A text message's parts are each whole UTF-8 (no code point is split between two).
+    /// Socket → reader: the next bytes of the message, never empty: what the socket has received of it since the last
+    /// Read, up to the window (64 KB; more only if one read of the transport was larger). A text message's parts are each
+    /// whole UTF-8 (no code point is split between two), so each may be decoded alone.
     /// </summary>
     public sealed record Part(ByteString Bytes)
     {
