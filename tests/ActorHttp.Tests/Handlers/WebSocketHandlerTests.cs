@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
-using Akka.IO;
 using ActorHttp.Handlers.WebSockets;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.WebSockets;
@@ -42,49 +41,10 @@ public sealed class WebSocketHandlerTests : TestKit
         protected override void OnClosed(WebSocketClosed closed) => _members.Remove(closed.Socket);
     }
 
-    /// <summary>
-    /// Takes streamed messages: hashes each as its parts come, reading the next part once it has hashed one, and answers
-    /// the SHA-256 in hex; tells <paramref name="observer"/> of a message that failed. A text part that is not whole
-    /// UTF-8 by itself is answered with 1007 (the socket promises whole characters).
-    /// </summary>
-    private sealed class HashingHandler(IActorRef? observer = null) : WebSocketHandlerActor
-    {
-        private readonly Dictionary<IActorRef, (IncrementalHash Hash, bool IsText)> _messages = [];
-
-        protected override void OnMessage(IActorRef socket, WebSocketMessage message) => socket.Tell(WebSocketSend.Text("whole"));
-
-        protected override void OnMessageStarted(WebSocketMessageStream.Started started)
-        {
-            _messages[started.Socket] = (IncrementalHash.CreateHash(HashAlgorithmName.SHA256), started.IsText);
-            started.Socket.Tell(WebSocketMessageStream.Read.Instance);
-        }
-
-        protected override void OnMessagePart(IActorRef socket, ByteString bytes)
-        {
-            var (hash, isText) = _messages[socket];
-            if (isText && !System.Text.Unicode.Utf8.IsValid(bytes.ToReadOnlySpan())) socket.Tell(new WebSocketClose(WebSocketCloseCodes.InvalidPayloadData));
-            hash.AppendData(bytes.ToReadOnlySpan());
-            socket.Tell(WebSocketMessageStream.Read.Instance);
-        }
-
-        protected override void OnMessageCompleted(IActorRef socket)
-        {
-            _messages.Remove(socket, out var message);
-            socket.Tell(WebSocketSend.Text(Convert.ToHexString(message.Hash.GetHashAndReset())));
-            message.Hash.Dispose();
-        }
-
-        protected override void OnMessageFailed(IActorRef socket, WebSocketMessageStream.Failed failed)
-        {
-            if (_messages.Remove(socket, out var message)) message.Hash.Dispose();
-            observer?.Tell(failed);
-        }
-    }
-
     [Fact]
     public void A_handler_of_streamed_messages_is_tested_with_the_kit_answering_its_Reads()
     {
-        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create(() => new HashingHandler(null))), "/upload");
+        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create(() => new HashingWebSocketHandler(null))), "/upload");
         var data = new byte[1 << 20];
         new Random(9).NextBytes(data);
         socket.SendStreamedBinary(data, partSize: 64 * 1024).ExpectText(Convert.ToHexString(SHA256.HashData(data)));
@@ -99,7 +59,7 @@ public sealed class WebSocketHandlerTests : TestKit
     public void A_streamed_message_that_fails_midway_is_told_to_its_reader_and_the_socket_closes()
     {
         var observer = CreateTestProbe();
-        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create(() => new HashingHandler(observer.Ref))), "/upload");
+        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create(() => new HashingWebSocketHandler(observer.Ref))), "/upload");
         socket.SendStreamed(isText: false, [[1, 2], [3]], failWith: new WebSocketMessageStream.Failed(WebSocketClosed.AbnormalClosure, "lost"));
         Assert.Equal(new WebSocketMessageStream.Failed(WebSocketClosed.AbnormalClosure, "lost"), observer.ExpectMsg<WebSocketMessageStream.Failed>());
         socket.ExpectNothing();
