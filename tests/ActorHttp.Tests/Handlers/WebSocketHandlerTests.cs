@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
+using Akka.IO;
 using ActorHttp.Handlers.WebSockets;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.WebSockets;
@@ -41,26 +42,48 @@ public sealed class WebSocketHandlerTests : TestKit
         protected override void OnClosed(WebSocketClosed closed) => _members.Remove(closed.Socket);
     }
 
-    [Fact]
-    public void A_handler_of_streamed_messages_is_tested_with_the_kit_answering_its_Reads()
+    /// <summary>Reads every part of a streamed message and tells <paramref name="observer"/> each one, then Completed or Failed.</summary>
+    private sealed class PartRecorder(IActorRef observer) : WebSocketHandlerActor
     {
-        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create(() => new HashingWebSocketHandler(null))), "/upload");
-        var data = new byte[1 << 20];
-        new Random(9).NextBytes(data);
-        socket.SendStreamedBinary(data, partSize: 64 * 1024).ExpectText(Convert.ToHexString(SHA256.HashData(data)));
+        protected override void OnMessage(IActorRef socket, WebSocketMessage message) { }
 
-        // Parts of a few bytes, cut before every character that would not fit: each part whole UTF-8.
-        var text = string.Concat(Enumerable.Repeat("a é € 😀 ", 200));
-        socket.SendStreamedText(text, partSize: 3).ExpectText(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))));
-        socket.SendText("small").ExpectText("whole"); // and whole messages as ever
+        protected override void OnMessageStarted(WebSocketMessageStream.Started started) => started.Socket.Tell(WebSocketMessageStream.Read.Instance);
+
+        protected override void OnMessagePart(IActorRef socket, ByteString bytes)
+        {
+            observer.Tell(bytes.ToArray());
+            socket.Tell(WebSocketMessageStream.Read.Instance);
+        }
+
+        protected override void OnMessageCompleted(IActorRef socket) => observer.Tell(WebSocketMessageStream.Completed.Instance);
+
+        protected override void OnMessageFailed(IActorRef socket, WebSocketMessageStream.Failed failed) => observer.Tell(failed);
     }
 
     [Fact]
-    public void A_streamed_message_that_fails_midway_is_told_to_its_reader_and_the_socket_closes()
+    public void A_handler_of_streamed_messages_is_tested_with_the_kit_answering_its_Reads()
+    {
+        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create<UploadHashHandler>()), "/upload");
+        var data = new byte[1 << 20];
+        new Random(9).NextBytes(data);
+        socket.SendStreamedBinary(data, partSize: 64 * 1024).ExpectText(Convert.ToHexString(SHA256.HashData(data)));
+        var text = string.Concat(Enumerable.Repeat("a é € 😀 ", 2000));
+        socket.SendStreamedText(text).ExpectText(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))));
+        socket.SendText("small").ExpectText(Convert.ToHexString(SHA256.HashData("small"u8))); // and whole messages as ever
+    }
+
+    [Fact]
+    public void The_kit_streams_text_in_parts_of_whole_characters_and_can_fail_a_message_midway()
     {
         var observer = CreateTestProbe();
-        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create(() => new HashingWebSocketHandler(observer.Ref))), "/upload");
+        var socket = this.OpenWebSocket(Sys.ActorOf(Props.Create(() => new PartRecorder(observer.Ref))), "/upload");
+        socket.SendStreamedText("ab😀cé", partSize: 3);
+        Assert.Equal(["ab", "😀", "cé"], [.. Enumerable.Range(0, 3).Select(_ => Encoding.UTF8.GetString(observer.ExpectMsg<byte[]>()))]);
+        observer.ExpectMsg<WebSocketMessageStream.Completed>();
+
         socket.SendStreamed(isText: false, [[1, 2], [3]], failWith: new WebSocketMessageStream.Failed(WebSocketClosed.AbnormalClosure, "lost"));
+        Assert.Equal([1, 2], observer.ExpectMsg<byte[]>());
+        Assert.Equal([3], observer.ExpectMsg<byte[]>());
         Assert.Equal(new WebSocketMessageStream.Failed(WebSocketClosed.AbnormalClosure, "lost"), observer.ExpectMsg<WebSocketMessageStream.Failed>());
         socket.ExpectNothing();
     }
