@@ -8,6 +8,9 @@ namespace ActorHttp;
 /// </summary>
 internal readonly struct ConfigKeys(Config section, string prefix)
 {
+    /// <summary>The section's full key, e.g. <c>actor-http.server.websocket</c>.</summary>
+    public string Prefix => prefix;
+
     public T Read<T>(string key, Func<string, Config, T> read)
     {
         if (!section.HasPath(key)) throw new ConfigurationException($"{prefix}.{key} is missing");
@@ -38,12 +41,14 @@ internal readonly struct ConfigKeys(Config section, string prefix)
     }
 
     /// <summary>A positive duration, or null for <c>off</c> (also <c>infinite</c>, <c>none</c>): the feature is disabled.</summary>
-    public TimeSpan? DurationOrOff(string key)
-    {
-        if (Read(key, (k, x) => x.GetString(k)) is { } raw && raw.Trim().ToLowerInvariant() is "off" or "infinite" or "none" or "false")
-            return null;
-        return Duration(key);
-    }
+    public TimeSpan? DurationOrOff(string key) => IsOff(key) ? null : Duration(key);
+
+    /// <summary>A size as <see cref="Size"/>, or null for <c>off</c> (also <c>infinite</c>, <c>none</c>).</summary>
+    public long? SizeOrOff(string key, long min, long max) => IsOff(key) ? null : Size(key, min, max);
+
+    /// <summary>The key says <c>off</c>, <c>infinite</c>, <c>none</c> or <c>false</c>: no limit, or the feature is disabled.</summary>
+    private bool IsOff(string key) =>
+        Read(key, (k, x) => x.GetString(k)) is { } raw && raw.Trim().ToLowerInvariant() is "off" or "infinite" or "none" or "false";
 
     public long Size(string key, long min, long max)
     {

@@ -11,13 +11,15 @@ namespace ActorHttp.Cluster.Serialization;
 /// Serializes the WebSocket messages that cross nodes, so an actor anywhere in the cluster can push to a socket held
 /// by another node (<see cref="WebSocketSend"/>, <see cref="WebSocketClose"/>) and a socket's messages can reach a
 /// handler on another node (<see cref="WebSocketMessage"/>, <see cref="WebSocketOpened"/>, <see cref="WebSocketClosed"/>,
-/// <see cref="WebSocketAccept"/>). Bound in reference.conf with identifier 8091.
+/// <see cref="WebSocketAccept"/>), which may pull a streamed message from it too (<see cref="WebSocketMessageStream"/>'s
+/// messages). Bound in reference.conf with identifier 8091.
 /// <para>
 /// Layout (version 1, integers and strings as in <see cref="HttpMessageSerializer"/>): a message is its kind byte
 /// (0 text: the string; 1 binary: the bytes). A send is the message, then its ack: a flag, and when set the ack's
 /// serializer id, manifest and bytes (Akka's serialization of whatever object it is). A close is code and reason.
 /// Actor refs are written as their serialized paths. <see cref="WebSocketOpened"/> carries its request through the
-/// HTTP message serializer, without the handshake.
+/// HTTP message serializer, without the handshake. Of a streamed message: Started is the socket and a text flag; a part
+/// its bytes; Failed code and reason; Read and Completed nothing but the version.
 /// </para>
 /// </summary>
 public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
@@ -32,6 +34,11 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
     private const string ClosedManifest = "WD";
     private const string OpenedManifest = "WO";
     private const string AcceptManifest = "WA";
+    private const string StartedManifest = "WMS";
+    private const string ReadManifest = "WMR";
+    private const string PartManifest = "WMP";
+    private const string CompletedManifest = "WMC";
+    private const string FailedManifest = "WMF";
 
     private readonly HttpMessageSerializer _http;
 
@@ -48,13 +55,23 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
         WebSocketClosed => ClosedManifest,
         WebSocketOpened => OpenedManifest,
         WebSocketAccept => AcceptManifest,
+        WebSocketMessageStream.Started => StartedManifest,
+        WebSocketMessageStream.Read => ReadManifest,
+        WebSocketMessageStream.Part => PartManifest,
+        WebSocketMessageStream.Completed => CompletedManifest,
+        WebSocketMessageStream.Failed => FailedManifest,
         _ => throw new ArgumentException($"{nameof(WebSocketMessageSerializer)} cannot serialize {o?.GetType().FullName ?? "null"}"),
     };
 
     /// <inheritdoc />
     public override byte[] ToBinary(object obj)
     {
-        var writer = new WireWriter(obj is WebSocketMessage.Binary b ? 16 + b.Data.Count : 128);
+        var writer = new WireWriter(obj switch
+        {
+            WebSocketMessage.Binary b => 16 + b.Data.Count,
+            WebSocketMessageStream.Part p => 16 + p.Bytes.Count,
+            _ => 128,
+        });
         writer.Byte(FormatVersion);
         switch (obj)
         {
@@ -84,6 +101,19 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
                 writer.String(accept.Subprotocol);
                 writer.String(accept.Handler is null ? null : Akka.Serialization.Serialization.SerializedActorPath(accept.Handler));
                 break;
+            case WebSocketMessageStream.Started started:
+                WriteRef(writer, started.Socket);
+                writer.Bool(started.IsText);
+                break;
+            case WebSocketMessageStream.Part part:
+                writer.Bytes(part.Bytes.IsEmpty ? [] : part.Bytes.ToReadOnlySpan());
+                break;
+            case WebSocketMessageStream.Failed failed:
+                writer.VarInt((ulong)failed.Code);
+                writer.String(failed.Reason);
+                break;
+            case WebSocketMessageStream.Read or WebSocketMessageStream.Completed:
+                break; // the manifest says it all
             default:
                 throw new ArgumentException($"{nameof(WebSocketMessageSerializer)} cannot serialize {obj?.GetType().FullName ?? "null"}");
         }
@@ -108,6 +138,11 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
             OpenedManifest => new WebSocketOpened(ReadRef(ref reader),
                 (Protocol.HttpRequest)_http.FromBinary(reader.Bytes().ToArray(), "Q"), reader.NullableString()),
             AcceptManifest => new WebSocketAccept(reader.NullableString(), reader.NullableString() is { } path ? Resolve(path) : null),
+            StartedManifest => new WebSocketMessageStream.Started(ReadRef(ref reader), reader.Bool()),
+            ReadManifest => WebSocketMessageStream.Read.Instance,
+            PartManifest => new WebSocketMessageStream.Part(ReadByteString(ref reader)),
+            CompletedManifest => WebSocketMessageStream.Completed.Instance,
+            FailedManifest => new WebSocketMessageStream.Failed(ReadCode(ref reader), reader.String()),
             _ => throw new SerializationException($"unknown ActorHttp WebSocket message manifest '{manifest}'"),
         };
         if (!reader.AtEnd) throw new SerializationException($"ActorHttp WebSocket message '{manifest}': unexpected bytes after the message");
@@ -132,9 +167,12 @@ public sealed class WebSocketMessageSerializer : SerializerWithStringManifest
     private static WebSocketMessage ReadMessage(ref WireReader reader) => reader.Byte() switch
     {
         0 => new WebSocketMessage.Text(reader.String()),
-        1 => new WebSocketMessage.Binary(reader.Bytes() is var data && data.IsEmpty ? ByteString.Empty : ByteString.FromBytes(data.ToArray())),
+        1 => new WebSocketMessage.Binary(ReadByteString(ref reader)),
         var kind => throw new SerializationException($"ActorHttp WebSocket message: unknown kind {kind}"),
     };
+
+    private static ByteString ReadByteString(ref WireReader reader) =>
+        reader.Bytes() is var data && data.IsEmpty ? ByteString.Empty : ByteString.FromBytes(data.ToArray());
 
     private static int ReadCode(ref WireReader reader)
     {

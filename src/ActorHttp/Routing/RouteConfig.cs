@@ -8,6 +8,7 @@ using ActorHttp.Protocol.Compression;
 using ActorHttp.Routing.Cors;
 using ActorHttp.Routing.Filters;
 using ActorHttp.Server;
+using ActorHttp.Server.WebSockets;
 
 namespace ActorHttp.Routing;
 
@@ -29,7 +30,8 @@ public delegate Props ActorTypeProps(Type actorType, Config route);
 /// <summary>
 /// Reads routes from HOCON (the <c>actor-http.routes</c> section, with the filters of <c>actor-http.filter-definitions</c>
 /// they name, the CORS and compression policies of <c>actor-http.cors</c>, <c>actor-http.compression</c> and their own
-/// <c>cors</c> and <c>compression</c> (see <see cref="RoutePolicies"/>), and their limits; syntax in reference.conf). Every
+/// <c>cors</c> and <c>compression</c> (see <see cref="RoutePolicies"/>), their limits, and whether they accept WebSockets
+/// (<c>websocket = on</c>, or an object of streaming keys); syntax in reference.conf). Every
 /// mistake is a <see cref="ConfigurationException"/> naming the route and the key.
 /// </summary>
 public static class RouteConfig
@@ -59,13 +61,14 @@ public static class RouteConfig
             {
                 var route = section.GetConfig(name);
                 var compression = RoutePolicies.ForRoute(route, key, "compression", withDefaults, globalCompression, CompressionPolicy.FromConfig);
-                routes = LoadOne(routes, name, route, key, extraHandlers, actorTypeProps, compression);
+                var (webSocket, streaming) = WebSocketOf(route, key, withDefaults);
+                routes = LoadOne(routes, name, route, key, extraHandlers, actorTypeProps, compression, webSocket);
                 var own = route.HasPath("filters") ? FilterConfig.Named(new ConfigKeys(route, key).List("filters"), $"{key}.filters", filters) : [];
                 var cors = RoutePolicies.ForRoute(route, key, "cors", withDefaults, globalCors, CorsOf);
                 var limits = LimitsOf(route, key);
                 routes = routes.ChangeLast(definition => definition with
                 {
-                    Filters = [.. globalFilters, .. own], Cors = cors, Compression = compression, Limits = limits,
+                    Filters = [.. globalFilters, .. own], Cors = cors, Compression = compression, Limits = limits, WebSocketStreaming = streaming,
                 });
             }
             catch (ConfigurationException) { throw; }
@@ -92,8 +95,21 @@ public static class RouteConfig
         return limits is { MaxBodySize: null, StreamRequestBody: null, ResponseTimeout: null } ? null : limits;
     }
 
+    /// <summary>
+    /// A route's <c>websocket</c>: absent or off, no upgrades; on, upgrades streamed as the server says; an object, upgrades
+    /// streamed as its <c>stream-message-threshold</c> and <c>max-streamed-message-size</c> say (the keys it leaves out
+    /// come from <c>actor-http.server.websocket</c>).
+    /// </summary>
+    private static (bool Accepts, WebSocketStreaming? Streaming) WebSocketOf(Config route, string key, Config config)
+    {
+        if (!route.HasPath("websocket")) return (false, null);
+        if (!route.GetValue("websocket").IsObject()) return (new ConfigKeys(route, key).Bool("websocket"), null);
+        var own = route.GetConfig("websocket").WithFallback(config.GetConfig("actor-http.server.websocket"));
+        return (true, WebSocketStreaming.FromConfig(new ConfigKeys(own, $"{key}.websocket")));
+    }
+
     private static Routes LoadOne(Routes routes, string name, Config route, string key, IReadOnlyDictionary<string, RouteHandlerFactory>? extraHandlers,
-        ActorTypeProps? actorTypeProps, CompressionPolicy? compression)
+        ActorTypeProps? actorTypeProps, CompressionPolicy? compression, bool webSocket)
     {
         if (route == null || route.IsEmpty) throw new ConfigurationException($"{key}: must be an object with path, methods and handler");
         var path = route.GetString("path") ?? throw new ConfigurationException($"{key}.path is missing");
@@ -132,7 +148,7 @@ public static class RouteConfig
         };
         try
         {
-            return routes.Add(methods, path, props, null, name, webSocket: route.GetBoolean("websocket", false));
+            return routes.Add(methods, path, props, null, name, webSocket);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

@@ -84,9 +84,9 @@ public sealed class RouteTable : IRequestRouter
             if (!byTemplate.TryGetValue(route.Template.Template, out var entry))
                 entry = (route.Template, new Dictionary<string, IActorRef>(StringComparer.Ordinal), false, null, null);
             foreach (var method in route.Methods) entry.Methods[method] = handler;
-            if (route.Limits != null || route.Compression != null)
+            if (route.Limits != null || route.Compression != null || route.WebSocketStreaming != null)
             {
-                var settings = new RouteSettings(route.Limits, route.Compression);
+                var settings = new RouteSettings(route.Limits, route.Compression, route.WebSocketStreaming);
                 HasBodyLimits |= settings.HasBodyLimits;
                 entry.Settings ??= new Dictionary<string, RouteSettings>(StringComparer.Ordinal);
                 foreach (var method in route.Methods) entry.Settings[method] = settings;

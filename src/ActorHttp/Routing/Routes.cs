@@ -4,6 +4,7 @@ using ActorHttp.Protocol.Compression;
 using ActorHttp.Routing.Cors;
 using ActorHttp.Routing.Filters;
 using ActorHttp.Server;
+using ActorHttp.Server.WebSockets;
 
 namespace ActorHttp.Routing;
 
@@ -31,6 +32,12 @@ public sealed record RouteDefinition(string Name, IReadOnlyList<string> Methods,
 
     /// <summary>The route's own limits, or null for the server's (see <see cref="Routes.WithLimits"/>).</summary>
     public RouteLimits? Limits { get; init; }
+
+    /// <summary>
+    /// Whether the route's sockets stream large messages to the handler, where it differs from the server's
+    /// <c>websocket.stream-message-threshold</c>; null: as the server says (see <see cref="Routes.WebSocket(string, Props, string?, WebSocketStreaming?)"/>).
+    /// </summary>
+    public WebSocketStreaming? WebSocketStreaming { get; init; }
 }
 
 /// <summary>
@@ -67,12 +74,20 @@ public sealed class Routes
     /// Adds a WebSocket route (GET): an upgrade request with a valid handshake reaches an actor created from
     /// <paramref name="handler"/> with <see cref="HttpRequest.WebSocket"/> set; a plain GET reaches it as usual.
     /// </summary>
-    public Routes WebSocket(string template, Props handler, string? name = null) =>
-        Add([HttpMethods.Get], template, handler, null, name, webSocket: true);
+    /// <param name="template">The path template.</param>
+    /// <param name="handler">Props of the handler actor.</param>
+    /// <param name="name">A name for logs and errors.</param>
+    /// <param name="streaming">
+    /// Messages past a threshold reach the handler streamed (<see cref="WebSocketStreaming.Above"/>), or never
+    /// (<see cref="WebSocketStreaming.Off"/>); null: as the server's <c>websocket.stream-message-threshold</c> says.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="streaming"/> is out of range.</exception>
+    public Routes WebSocket(string template, Props handler, string? name = null, WebSocketStreaming? streaming = null) =>
+        Add([HttpMethods.Get], template, handler, null, name, webSocket: true, streaming);
 
-    /// <summary>Adds a WebSocket route (GET) served by an existing actor.</summary>
-    public Routes WebSocket(string template, IActorRef handler, string? name = null) =>
-        Add([HttpMethods.Get], template, null, handler, name, webSocket: true);
+    /// <summary>Adds a WebSocket route (GET) served by an existing actor (see <see cref="WebSocket(string, Props, string?, WebSocketStreaming?)"/>).</summary>
+    public Routes WebSocket(string template, IActorRef handler, string? name = null, WebSocketStreaming? streaming = null) =>
+        Add([HttpMethods.Get], template, null, handler, name, webSocket: true, streaming);
 
     /// <summary>
     /// Runs <paramref name="filters"/>, in the order given, before the handler of every route defined so far (to cover all
@@ -138,8 +153,12 @@ public sealed class Routes
     /// <summary>Adds the routes of <paramref name="other"/> after these.</summary>
     public Routes Concat(Routes other) => new([.. _definitions, .. other._definitions]);
 
-    /// <summary>Adds a route; <paramref name="webSocket"/> marks it as accepting WebSocket upgrades (GET only).</summary>
-    internal Routes Add(IEnumerable<string> methods, string template, Props? props, IActorRef? actor, string? name, bool webSocket = false)
+    /// <summary>
+    /// Adds a route; <paramref name="webSocket"/> marks it as accepting WebSocket upgrades (GET only), whose sockets stream
+    /// as <paramref name="streaming"/> says (null: as the server's).
+    /// </summary>
+    internal Routes Add(IEnumerable<string> methods, string template, Props? props, IActorRef? actor, string? name, bool webSocket = false,
+        WebSocketStreaming? streaming = null)
     {
         var list = methods.Select(m => HttpMethods.Normalize(m.Trim())).Distinct().ToList();
         if (list.Count == 0) throw new ArgumentException($"route '{template}' names no method");
@@ -148,10 +167,14 @@ public sealed class Routes
                 throw new ArgumentException($"route '{template}': '{m}' is not a valid method name");
         if (webSocket && list is not [HttpMethods.Get])
             throw new ArgumentException($"route '{template}': a WebSocket route serves GET only (the upgrade is a GET), not {string.Join(", ", list)}");
+        streaming?.Validate();
         var parsed = PathTemplate.Parse(template);
         foreach (var existing in _definitions)
             if (existing.Template.Template == parsed.Template && existing.Methods.Intersect(list).FirstOrDefault() is { } clash)
                 throw new ArgumentException($"route '{template}' is defined twice for {clash}");
-        return new Routes([.. _definitions, new RouteDefinition(name ?? $"{string.Join(",", list)} {template}", list, parsed, props, actor, webSocket)]);
+        return new Routes([.. _definitions, new RouteDefinition(name ?? $"{string.Join(",", list)} {template}", list, parsed, props, actor, webSocket)
+        {
+            WebSocketStreaming = streaming,
+        }]);
     }
 }

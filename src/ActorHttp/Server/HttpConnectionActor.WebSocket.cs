@@ -14,21 +14,21 @@ internal sealed partial class HttpConnectionActor
 {
 
     /// <summary>
-    /// The 101 is rendered: the connection becomes the socket. The handler hears of it before any message (both are told
-    /// from here, in order); bytes the client sent after its handshake are the WebSocket's first.
+    /// The 101 is rendered: the connection becomes the socket, streaming large messages as its route says
+    /// (<paramref name="streaming"/>; null: as the server's settings). The handler hears of it before any message (both
+    /// are told from here, in order); bytes the client sent after its handshake are the WebSocket's first.
     /// </summary>
-    private void OpenWebSocket(WebSocketAccept accept, HttpRequest request)
+    private void OpenWebSocket(WebSocketAccept accept, HttpRequest request, WebSocketStreaming? streaming)
     {
         var handler = accept.Handler!;
         _upgrading = false;
-        _webSocket = new WebSocketSession(_settings.WebSocket, Self, handler, _writer, Now);
+        _webSocket = new WebSocketSession(_settings.WebSocket.ForRoute(streaming), Self, handler, _writer, Now);
         HttpMetrics.UpgradedConnections.Add(1, _listener.Tags);
         Context.Watch(handler);
         handler.Tell(new WebSocketOpened(Self, request, accept.Subprotocol), Self);
         Become(WebSocketOpen);
         var rest = _reader.TakeRest();
-        var step = rest.Length > 0 ? _webSocket.OnReceived(rest, Now) : SessionStep.Continue;
-        SetReading(suspended: false);
+        var step = rest.Length > 0 ? _webSocket.OnReceived(ByteString.FromBytes(rest), Now) : SessionStep.Continue;
         // The client half-closed while its upgrade was with the handler: no read would ever tell it again, so end now.
         ApplyWebSocket(_peerClosed ? SessionStep.Close : step);
     }
@@ -44,9 +44,12 @@ internal sealed partial class HttpConnectionActor
                 {
                     _timeouts.LastActivityAt = Now;
                     HttpMetrics.BytesReceived.Add(received.Data.Count);
-                    ApplyWebSocket(session.OnReceived(received.Data.ToReadOnlySpan(), Now));
+                    ApplyWebSocket(session.OnReceived(received.Data, Now));
                 }
-                RequestRead();
+                RequestRead(); // unless the session holds reading for a streamed message's reader
+                break;
+            case WebSocketMessageStream.Read:
+                ApplyWebSocket(session.OnRead(Sender, Now));
                 break;
             case WebSocketSend send:
                 ApplyWebSocket(session.Send(send, Sender));
@@ -103,6 +106,9 @@ internal sealed partial class HttpConnectionActor
             return;
         }
         if (step == SessionStep.Close) _webSocketEnding = true;
+        // Reading follows a streamed message's reader: held while it has a window (or the message's end) unread, asked
+        // again as soon as it reads; so the socket's memory stays bounded whatever the client sends.
+        SetReading(suspended: _webSocket!.HoldsReading);
         // The first frame of a burst waits one turn of the mailbox (as pipelined responses do), so the sends already on
         // their way (a handler answering a batch of messages) go out in the same write.
         var decision = _writer.Decide(replyAwaited: !_webSocketEnding);

@@ -297,6 +297,7 @@ internal sealed partial class HttpConnectionActor : UntypedActor
             exchange.Coding = compressor.Negotiate(request);
         }
         exchange.Request = decision.Request is { WebSocket: not null } upgrade ? upgrade : request; // the 101 is rendered from its handshake
+        exchange.WebSocketStreaming = decision.Settings?.WebSocketStreaming;
         exchange.Route = decision.Route;
         if (request.BodyStreamed || codedBody != null) _upload.Start(sequence, keepAlive, bodyDecoder);
         if (codedBody != null && _upload.OnPart(codedBody, last: true)) StopParsing(CloseReason.Requested);
@@ -443,7 +444,7 @@ internal sealed partial class HttpConnectionActor : UntypedActor
                 case RenderOutcome.Upgraded:
                     var upgraded = _exchanges.Front;
                     _exchanges.Dequeue();
-                    OpenWebSocket(upgraded.Upgrade!, upgraded.Request!);
+                    OpenWebSocket(upgraded.Upgrade!, upgraded.Request!, upgraded.WebSocketStreaming);
                     return;
                 case RenderOutcome.Broken:
                     var broken = _exchanges.Front.Stream!;

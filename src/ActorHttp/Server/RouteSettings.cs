@@ -1,5 +1,6 @@
 using ActorHttp.Protocol.Compression;
 using ActorHttp.Protocol.Parsing;
+using ActorHttp.Server.WebSockets;
 
 namespace ActorHttp.Server;
 
@@ -32,20 +33,24 @@ public sealed record RouteLimits
 }
 
 /// <summary>
-/// What a connection applies to the requests of one route beyond dispatching them: its <see cref="RouteLimits"/> and
-/// <see cref="CompressionPolicy"/>, made ready once (the route table builds one per route) and shared by every connection.
+/// What a connection applies to the requests of one route beyond dispatching them: its <see cref="RouteLimits"/>,
+/// <see cref="CompressionPolicy"/> and <see cref="WebSockets.WebSocketStreaming"/>, made ready once (the route table builds one
+/// per route) and shared by every connection.
 /// </summary>
 public sealed class RouteSettings
 {
     /// <param name="limits">The route's limits, or null for the server's.</param>
     /// <param name="compression">The route's compression, or null for none.</param>
+    /// <param name="webSocketStreaming">How the route's sockets stream large messages, or null for as the server's.</param>
     /// <exception cref="ArgumentException">A limit or the policy is invalid.</exception>
-    public RouteSettings(RouteLimits? limits, CompressionPolicy? compression)
+    public RouteSettings(RouteLimits? limits, CompressionPolicy? compression, WebSocketStreaming? webSocketStreaming = null)
     {
         limits?.Validate();
         compression?.Validate();
+        webSocketStreaming?.Validate();
         Limits = limits;
         Compression = compression;
+        WebSocketStreaming = webSocketStreaming;
         Compressor = compression is null ? null : new ResponseCompressor(compression);
         ResponseTimeoutMs = limits?.ResponseTimeout is { } timeout ? (long)timeout.TotalMilliseconds : null;
         HasBodyLimits = limits is { MaxBodySize: not null } or { StreamRequestBody: not null };
@@ -56,6 +61,9 @@ public sealed class RouteSettings
 
     /// <summary>The route's compression policy, or null.</summary>
     public CompressionPolicy? Compression { get; }
+
+    /// <summary>How the route's sockets stream large messages, or null (as the server's settings say).</summary>
+    public WebSocketStreaming? WebSocketStreaming { get; }
 
     internal ResponseCompressor? Compressor { get; }
 

@@ -12,7 +12,8 @@ namespace ActorHttp.Cluster.Tests.Serialization;
 
 /// <summary>
 /// The wire format of WebSocket messages between nodes: each message type round-trips through the serializer Akka picks
-/// for it (bound in reference.conf), actor refs included; an ack of any type rides along through its own serializer.
+/// for it (bound in reference.conf), actor refs included, the pull protocol of a streamed message too; an ack of any type
+/// rides along through its own serializer.
 /// </summary>
 [Trait("Category", "Cluster")]
 public sealed class WebSocketMessageSerializerTests : IDisposable
@@ -65,6 +66,20 @@ public sealed class WebSocketMessageSerializerTests : IDisposable
         var request = new HttpRequest { Method = "GET", Target = "/ws/a", Path = "/ws/a", RouteValues = new Dictionary<string, string> { ["id"] = "a" } };
         var opened = RoundTrip(new WebSocketOpened(socket, request, "chat.v1"));
         Assert.Equal((socket, "/ws/a", "a", "chat.v1"), (opened.Socket, opened.Request.Path, opened.Request.RouteValues["id"], opened.Subprotocol));
+    }
+
+    [Fact]
+    public void The_messages_of_a_streamed_message_round_trip_so_a_handler_on_another_node_can_pull_it()
+    {
+        var socket = _system.ActorOf(Props.Empty, "streaming-socket");
+        Assert.Equal(new WebSocketMessageStream.Started(socket, IsText: true), RoundTrip(new WebSocketMessageStream.Started(socket, IsText: true)));
+        Assert.Same(WebSocketMessageStream.Read.Instance, RoundTrip(WebSocketMessageStream.Read.Instance));
+        Assert.Same(WebSocketMessageStream.Completed.Instance, RoundTrip(WebSocketMessageStream.Completed.Instance));
+        Assert.Equal(new WebSocketMessageStream.Failed(1009, "too big ✓"), RoundTrip(new WebSocketMessageStream.Failed(1009, "too big ✓")));
+
+        var bytes = new byte[70_000];
+        new Random(2).NextBytes(bytes);
+        Assert.Equal(bytes, RoundTrip(new WebSocketMessageStream.Part(ByteString.FromBytes(bytes))).Bytes.ToArray());
     }
 
     [Fact]

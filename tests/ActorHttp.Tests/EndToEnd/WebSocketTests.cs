@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
 using ActorHttp.Handlers;
@@ -8,6 +9,7 @@ using ActorHttp.Protocol;
 using ActorHttp.Protocol.WebSockets;
 using ActorHttp.Routing;
 using ActorHttp.Server.WebSockets;
+using ActorHttp.Tests.Handlers;
 using ActorHttp.Tests.Protocol.WebSockets;
 using Xunit;
 
@@ -24,13 +26,15 @@ public sealed class WebSocketTests
 
     /// <summary>
     /// /ws/echo echoes; /ws/chat speaks chat.v2 or chat.v1, closes with 4000 on "bye", and reports each socket it opens
-    /// (so a test can push to it from outside); /ws/refuse refuses every upgrade with 403.
+    /// (so a test can push to it from outside); /ws/refuse refuses every upgrade with 403; /ws/hash streams messages past
+    /// 64 KB to a handler that answers their SHA-256.
     /// </summary>
     private static Routes WebSocketRoutes(SocketRegistry registry) => TestServer.DefaultRoutes()
         .WebSocket("/ws/echo", WebSocketEchoHandler.Props())
         .WebSocket("/ws/chat", Props.Create(() => new ChatHandler(registry)))
         .WebSocket("/ws/refuse", Props.Create(() => new RefusingHandler()))
-        .WebSocket("/ws/flood", Props.Create(() => new FloodHandler()));
+        .WebSocket("/ws/flood", Props.Create(() => new FloodHandler()))
+        .WebSocket("/ws/hash", Props.Create<UploadHashHandler>(), streaming: WebSocketStreaming.Above(64 * 1024));
 
     /// <summary>On "flood N", sends N 1 KB binary messages at once, without waiting for acks (a careless producer).</summary>
     private sealed class FloodHandler : WebSocketHandlerActor
@@ -146,6 +150,33 @@ public sealed class WebSocketTests
 
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
         Assert.Equal((WebSocketState.Closed, WebSocketCloseStatus.NormalClosure), (client.State, client.CloseStatus));
+    }
+
+    [Fact]
+    public async Task A_20_MB_message_to_a_streaming_route_reaches_its_handler_in_parts_that_it_hashes_as_they_come()
+    {
+        var (server, _) = await StartAsync();
+        await using var _ = server;
+        using var client = await ConnectAsync(server, "/ws/hash");
+        using var cts = new CancellationTokenSource(Timeout);
+
+        // One frame of 20 MB (20 times max-message-size): the server reads it as fast as the handler hashes.
+        var data = new byte[20 << 20];
+        new Random(20).NextBytes(data);
+        await client.SendAsync(data, WebSocketMessageType.Binary, true, cts.Token);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(data)), await ReceiveTextAsync(client));
+
+        // 20 MB of text in 1 MB fragments cut inside characters: the handler's parts are whole UTF-8 all the same.
+        var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("wörld € 😀 ", (20 << 20) / 16)));
+        const int Fragment = 1 << 20;
+        for (var at = 0; at < text.Length; at += Fragment)
+            await client.SendAsync(text.AsMemory(at, Math.Min(Fragment, text.Length - at)), WebSocketMessageType.Text, at + Fragment >= text.Length, cts.Token);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(text)), await ReceiveTextAsync(client));
+
+        await SendTextAsync(client, "small"); // under the threshold: whole, as ever
+        Assert.Equal(Convert.ToHexString(SHA256.HashData("small"u8)), await ReceiveTextAsync(client));
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using ActorHttp.Handlers;
 using ActorHttp.Protocol;
 using ActorHttp.Routing;
 using ActorHttp.Server;
+using ActorHttp.Server.WebSockets;
 using Xunit;
 
 namespace ActorHttp.Tests.Routing;
@@ -194,6 +195,10 @@ public sealed class RouteConfigTests
     [InlineData("actor-http.routes.r { path = \"/x\", method = \"G T\", handler = echo }", "not a valid method name")]
     [InlineData("actor-http.routes.r { path = \"/x\", methods = [GET, POST], handler = websocket-echo, websocket = on }", "a WebSocket route serves GET only")]
     [InlineData("actor-http.routes.r { path = \"/x\", handler = websocket-echo, websocket = sometimes }", "actor-http.routes.r")]
+    [InlineData("actor-http.routes.r { path = \"/x\", handler = websocket-echo, websocket { stream-message-threshold = 10m } }",
+        "actor-http.routes.r.websocket.stream-message-threshold must be between 0 and 1048576")]
+    [InlineData("actor-http.routes.r { path = \"/x\", handler = websocket-echo, websocket { stream-message-threshold = 1k, max-streamed-message-size = 1k } }",
+        "actor-http.routes.r.websocket.max-streamed-message-size: must be larger")]
     public void Names_the_route_and_the_problem(string hocon, string expected)
     {
         var e = Assert.Throws<ConfigurationException>(() => Load(hocon));
@@ -218,6 +223,38 @@ public sealed class RouteConfigTests
         Assert.Equal("lobby", decision.Request!.RouteValues["room"]);
         Assert.False(table.Route(new HttpRequest { Method = "HEAD", Target = "/ws/lobby", Path = "/ws/lobby" }).WebSocket); // HEAD is never an upgrade
         Assert.False(table.Route(new HttpRequest { Method = "GET", Target = "/plain", Path = "/plain" }).WebSocket);
+    }
+
+    [Fact]
+    public void A_websocket_object_accepts_upgrades_with_the_route_s_own_streaming_over_the_server_s_keys()
+    {
+        var routes = Load("actor-http.server.websocket.max-streamed-message-size = 2g\n" +
+                          "actor-http.routes.upload { path = \"/ws/upload\", handler = websocket-echo, websocket { stream-message-threshold = 64k } }\n" +
+                          "actor-http.routes.whole { path = \"/ws/whole\", handler = websocket-echo, websocket { stream-message-threshold = off } }\n" +
+                          "actor-http.routes.echo { path = \"/ws/echo\", handler = websocket-echo, websocket = on }");
+        var upload = routes.Definitions.Single(d => d.Name == "upload");
+        Assert.True(upload.WebSocket);
+        Assert.Equal(new WebSocketStreaming(64 * 1024, 2L << 30), upload.WebSocketStreaming); // the limit from actor-http.server.websocket
+        Assert.Equal(new WebSocketStreaming(null, 2L << 30), routes.Definitions.Single(d => d.Name == "whole").WebSocketStreaming);
+        Assert.Null(routes.Definitions.Single(d => d.Name == "echo").WebSocketStreaming); // as the server says
+
+        // The connection learns it with the route's decision.
+        var probe = new ActorHttp.Tests.Server.Connection.RecordingActorRef("ws-handler");
+        var table = new RouteTable(routes.Definitions.Select(d => (d, (IActorRef)probe)));
+        var decision = table.Route(new HttpRequest { Method = "GET", Target = "/ws/upload", Path = "/ws/upload" });
+        Assert.True(decision.WebSocket);
+        Assert.Same(upload.WebSocketStreaming, decision.Settings!.WebSocketStreaming);
+        Assert.Null(table.Route(new HttpRequest { Method = "GET", Target = "/ws/echo", Path = "/ws/echo" }).Settings);
+    }
+
+    [Fact]
+    public void Routes_WebSocket_in_code_takes_its_streaming_and_checks_it()
+    {
+        var props = ActorHttp.Handlers.WebSockets.WebSocketEchoHandler.Props();
+        var route = new Routes().WebSocket("/ws", props, streaming: WebSocketStreaming.Above(4096)).Definitions.Single();
+        Assert.Equal(new WebSocketStreaming(4096, 1L << 30), route.WebSocketStreaming); // reference.conf's limit
+        var e = Assert.Throws<ArgumentException>(() => new Routes().WebSocket("/ws", props, streaming: WebSocketStreaming.Above(4096, 100)));
+        Assert.Contains("max-streamed-message-size", e.Message);
     }
 
     [Fact]

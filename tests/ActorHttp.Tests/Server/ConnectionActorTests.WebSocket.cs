@@ -24,16 +24,21 @@ public sealed partial class ConnectionActorTests
     private const string Upgrade =
         "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
-    /// <summary>Routes /ws as a WebSocket route to the handler probe.</summary>
-    private sealed class WebSocketRouter(IActorRef handler) : IRequestRouter
+    /// <summary>Routes /ws as a WebSocket route to the handler probe, streaming as <paramref name="streaming"/> says (null: as the server's settings).</summary>
+    private sealed class WebSocketRouter(IActorRef handler, WebSocketStreaming? streaming = null) : IRequestRouter
     {
-        public RouteDecision Route(HttpRequest request) => RouteDecision.Dispatch(handler, request, "/ws", webSocket: true);
+        private readonly RouteSettings? _settings = streaming is null ? null : new RouteSettings(null, null, streaming);
+
+        public RouteDecision Route(HttpRequest request) => RouteDecision.Dispatch(handler, request, "/ws", webSocket: true) with { Settings = _settings };
     }
 
-    /// <summary>Opens a socket on a fresh connection: upgrade, accept (for <paramref name="receiver"/>, or the handler probe), 101.</summary>
-    private Conn OpenSocket(ServerSettings settings, IActorRef? receiver = null)
+    /// <summary>
+    /// Opens a socket on a fresh connection: upgrade, accept (for <paramref name="receiver"/>, or the handler probe), 101.
+    /// The route streams as <paramref name="streaming"/> says.
+    /// </summary>
+    private Conn OpenSocket(ServerSettings settings, IActorRef? receiver = null, WebSocketStreaming? streaming = null)
     {
-        var c = Connect(settings, new WebSocketRouter(TestActor));
+        var c = Connect(settings, new WebSocketRouter(TestActor, streaming));
         c.Send(Upgrade);
         var request = ExpectMsg<HttpRequest>(Wait);
         Assert.NotNull(request.WebSocket);

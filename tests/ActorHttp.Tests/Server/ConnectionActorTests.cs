@@ -143,6 +143,8 @@ public sealed partial class ConnectionActorTests : TestKit
 
         public void Send(string text) => Actor.Tell(new Tcp.Received(ByteString.FromString(text, Encoding.ASCII)), Tcp.Ref);
 
+        public void Send(byte[] bytes) => Actor.Tell(new Tcp.Received(ByteString.FromBytes(bytes)), Tcp.Ref);
+
         public void Ack()
         {
             Assert.True(WriteOutstanding, "test bug: ack without an outstanding write");

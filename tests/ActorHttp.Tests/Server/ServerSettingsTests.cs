@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Configuration.Hocon;
 using ActorHttp.Protocol.Parsing;
 using ActorHttp.Server;
+using ActorHttp.Server.WebSockets;
 using Xunit;
 
 namespace ActorHttp.Tests.Server;
@@ -79,10 +80,23 @@ public sealed class ServerSettingsTests
     [InlineData("keep-alive-interval = 60s, idle-timeout = 30s", "idle-timeout (00:00:30) must be longer than keep-alive-interval")]
     [InlineData("max-message-size = lots", "actor-http.server.websocket.max-message-size")]
     [InlineData("close-timeout = off", "actor-http.server.websocket.close-timeout")]
+    [InlineData("stream-message-threshold = 2m", "actor-http.server.websocket.stream-message-threshold must be between 0 and 1048576")]
+    [InlineData("stream-message-threshold = soon", "actor-http.server.websocket.stream-message-threshold: invalid value 'soon'")]
+    [InlineData("stream-message-threshold = 64k, max-streamed-message-size = 64k", "actor-http.server.websocket.max-streamed-message-size: must be larger than stream-message-threshold")]
+    [InlineData("max-streamed-message-size = 0", "actor-http.server.websocket.max-streamed-message-size must be between 1")]
     public void A_bad_websocket_setting_is_named(string hocon, string expected)
     {
         var e = Assert.Throws<ConfigurationException>(() => ServerSettings.Create(ConfigurationFactory.ParseString($"actor-http.server.websocket {{ {hocon} }}")));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void WebSocket_streaming_is_off_by_default_and_read_with_its_limit_which_may_be_off_too()
+    {
+        Assert.Equal((null, 1L << 30), (WebSocketSettings.Default.StreamMessageThreshold, WebSocketSettings.Default.MaxStreamedMessageSize));
+        var settings = ServerSettings.Create(ConfigurationFactory.ParseString(
+            "actor-http.server.websocket { stream-message-threshold = 64k, max-streamed-message-size = off }"));
+        Assert.Equal((64L * 1024, long.MaxValue), (settings.WebSocket.StreamMessageThreshold, settings.WebSocket.MaxStreamedMessageSize));
     }
 
     [Fact]
@@ -136,6 +150,7 @@ public sealed class ServerSettingsTests
         _ when type == typeof(bool) => Reference.GetBoolean(key),
         _ when type == typeof(int) => checked((int)Reference.GetByteSize(key)!.Value), // counts, and sizes such as 8k
         _ when type == typeof(long) => Reference.GetByteSize(key)!.Value,
+        _ when type == typeof(long?) => Reference.GetString(key) is "off" ? null : Reference.GetByteSize(key), // "off": none
         _ when type == typeof(TimeSpan) => Reference.GetTimeSpan(key),
         _ when type == typeof(TimeSpan?) => Reference.GetString(key) is "off" ? null : Reference.GetTimeSpan(key), // "off": none
         _ when type == typeof(IReadOnlyList<IPNetwork>) => Reference.GetStringList(key).Select(ForwardedHeadersSettings.Parse).ToList(),

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.IO;
 using ActorHttp.Protocol;
 using ActorHttp.Protocol.WebSockets;
 using ActorHttp.Server.WebSockets;
@@ -11,6 +12,13 @@ namespace ActorHttp.Handlers.WebSockets;
 /// <see cref="OnMessage"/>, and as needed <see cref="OnOpened"/>, <see cref="OnClosed"/>, <see cref="OnUpgrade"/>
 /// (to choose a subprotocol or refuse) and <see cref="OnPlainRequest"/>. Send with <c>socket.Tell(WebSocketSend.Text(…))</c>
 /// from here or from any actor holding the socket, on any node.
+/// <para>
+/// On a route that streams large messages (<see cref="WebSocketStreaming"/>), such a message arrives as
+/// <see cref="OnMessageStarted"/>, which by default refuses it (close 1009: this handler takes whole messages only). A
+/// handler that takes them overrides it and pulls the message: tell the socket <see cref="WebSocketMessageStream.Read"/>,
+/// get <see cref="OnMessagePart"/> for each Read, then <see cref="OnMessageCompleted"/>, or <see cref="OnMessageFailed"/>
+/// if the socket closes first. Reading only when ready for the next part is what bounds the memory a message costs.
+/// </para>
 /// </summary>
 public abstract class WebSocketHandlerActor : UntypedActor
 {
@@ -31,6 +39,18 @@ public abstract class WebSocketHandlerActor : UntypedActor
                 break;
             case WebSocketMessage received:
                 OnMessage(Sender, received);
+                break;
+            case WebSocketMessageStream.Started started:
+                OnMessageStarted(started);
+                break;
+            case WebSocketMessageStream.Part part:
+                OnMessagePart(Sender, part.Bytes);
+                break;
+            case WebSocketMessageStream.Completed:
+                OnMessageCompleted(Sender);
+                break;
+            case WebSocketMessageStream.Failed failed:
+                OnMessageFailed(Sender, failed);
                 break;
             case WebSocketOpened opened:
                 OnOpened(opened);
@@ -62,6 +82,27 @@ public abstract class WebSocketHandlerActor : UntypedActor
 
     /// <summary>A whole message from the client of <paramref name="socket"/>.</summary>
     protected abstract void OnMessage(IActorRef socket, WebSocketMessage message);
+
+    /// <summary>
+    /// A message too large to deliver whole begins on <see cref="WebSocketMessageStream.Started.Socket"/>. By default it is
+    /// refused: the socket is closed with 1009 (Message Too Big), as it would be without streaming. Override it (with
+    /// <see cref="OnMessagePart"/>, <see cref="OnMessageCompleted"/> and <see cref="OnMessageFailed"/>) to take such
+    /// messages: tell the socket <see cref="WebSocketMessageStream.Read"/> for the first part.
+    /// </summary>
+    protected virtual void OnMessageStarted(WebSocketMessageStream.Started started) =>
+        started.Socket.Tell(new WebSocketClose(WebSocketCloseCodes.MessageTooBig, "message too big"), Self);
+
+    /// <summary>The next part of the message streamed on <paramref name="socket"/>; tell it Read for the one after. Unhandled by default.</summary>
+    protected virtual void OnMessagePart(IActorRef socket, ByteString bytes) => OnOtherMessage(new WebSocketMessageStream.Part(bytes));
+
+    /// <summary>The message streamed on <paramref name="socket"/> is complete. Unhandled by default.</summary>
+    protected virtual void OnMessageCompleted(IActorRef socket) => OnOtherMessage(WebSocketMessageStream.Completed.Instance);
+
+    /// <summary>
+    /// The message streamed on <paramref name="socket"/> will not complete: the socket closed (<see cref="OnClosed"/>
+    /// follows). Nothing by default: a refused message ends so.
+    /// </summary>
+    protected virtual void OnMessageFailed(IActorRef socket, WebSocketMessageStream.Failed failed) { }
 
     /// <summary>A socket closed (told once per socket).</summary>
     protected virtual void OnClosed(WebSocketClosed closed) { }

@@ -12,8 +12,9 @@ namespace ActorHttp.Protocol.WebSockets;
 internal struct Utf8Validator
 {
     // Bytes still expected to complete the current sequence (0 between sequences), and the range the next one must be
-    // in: a lead byte narrows its first continuation (that is where overlongs, surrogates and > U+10FFFF are excluded).
-    private byte _remaining, _lower, _upper;
+    // in: a lead byte narrows its first continuation (that is where overlongs, surrogates and > U+10FFFF are excluded);
+    // and how many bytes of the current sequence were seen (a streamed text message holds them back for the next part).
+    private byte _remaining, _lower, _upper, _seen;
     private bool _invalid;
 
     /// <summary>True once a byte was seen that no continuation can make valid. Sticky until <see cref="Reset"/>.</summary>
@@ -21,6 +22,12 @@ internal struct Utf8Validator
 
     /// <summary>True while a multi-byte sequence has started but not ended: the data so far may not end here.</summary>
     public readonly bool IsIncomplete => !_invalid && _remaining > 0;
+
+    /// <summary>
+    /// How many bytes at the end of the data so far belong to a sequence that has not ended (0 to 3): a streamed text
+    /// message keeps them for its next part, so that every part is whole UTF-8.
+    /// </summary>
+    public readonly int IncompleteLength => IsIncomplete ? _seen : 0;
 
     /// <summary>True when the data so far is valid UTF-8 and ends on a whole sequence.</summary>
     public readonly bool IsComplete => !_invalid && _remaining == 0;
@@ -54,6 +61,7 @@ internal struct Utf8Validator
         {
             if (b < _lower || b > _upper) return Fail();
             _remaining--;
+            _seen++;
             _lower = 0x80;
             _upper = 0xBF;
             return true;
@@ -75,6 +83,7 @@ internal struct Utf8Validator
     private bool Expect(byte remaining, byte lower, byte upper)
     {
         _remaining = remaining;
+        _seen = 1;
         _lower = lower;
         _upper = upper;
         return true;

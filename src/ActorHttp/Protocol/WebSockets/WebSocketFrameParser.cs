@@ -15,6 +15,17 @@ internal enum WebSocketParseStatus
     NeedMoreData,
     /// <summary>A whole data message is in <see cref="WebSocketFrameParser.Message"/>.</summary>
     Message,
+    /// <summary>
+    /// A data message larger than the stream threshold begins: it comes in parts (<see cref="MessagePart"/>) instead of
+    /// whole. <see cref="WebSocketFrameParser.MessageIsText"/> says its kind; <see cref="WebSocketFrameParser.Part"/> holds
+    /// what its earlier fragments brought (often empty).
+    /// </summary>
+    MessageStreamStart,
+    /// <summary>
+    /// The next bytes of the streamed message: <see cref="WebSocketFrameParser.Part"/> (never empty, except the last part,
+    /// which may be), <see cref="WebSocketFrameParser.PartIsLast"/> when the message ends with them.
+    /// </summary>
+    MessagePart,
     /// <summary>A Ping arrived; its payload is in <see cref="WebSocketFrameParser.ControlPayload"/> (answer with a Pong carrying it).</summary>
     Ping,
     /// <summary>A Pong arrived; its payload is in <see cref="WebSocketFrameParser.ControlPayload"/>.</summary>
@@ -46,6 +57,12 @@ internal sealed record WebSocketProtocolError(int CloseCode, string Reason)
 /// message buffer, and text is validated as UTF-8 as it arrives. Strict: every violation fails the connection with the close
 /// code RFC 6455 names for it (<see cref="WebSocketProtocolError"/>), checked as soon as the offending byte is seen, so the
 /// outcome never depends on how the bytes were split.
+/// <para>
+/// With a stream threshold, a message whose frames announce more than it (the first frame alone, or a fragment that takes
+/// the message past it) is streamed: what was reassembled of it so far and every later payload byte come out as parts, as
+/// they arrive, so the parser never holds such a message. The parts of a text message end on whole code points (a
+/// sequence cut by a read waits for the next part), so each part is valid UTF-8 on its own.
+/// </para>
 /// </summary>
 /// <remarks>
 /// The feeding loop: <c>while (!data.IsEmpty) { var s = parser.Parse(data, out var n); data = data[n..]; handle(s); }</c>
@@ -64,7 +81,10 @@ internal sealed class WebSocketFrameParser
     /// </summary>
     private const int KeptBufferSize = 4096;
 
+    /// <summary>The largest message delivered whole (with streaming, the threshold: larger ones are streamed).</summary>
     private readonly int _maxMessageSize;
+    private readonly bool _streams;
+    private readonly long _maxStreamedSize;
     private State _state;
 
     // The frame header being read: 2 bytes, 0/2/8 bytes of extended length, 4 bytes of masking key.
@@ -77,27 +97,56 @@ internal sealed class WebSocketFrameParser
     private long _payloadRemaining;
     private int _maskStart, _maskIndex;
 
-    // The data message being assembled (possibly across fragments, with control frames between them).
+    // The data message being assembled (possibly across fragments, with control frames between them), or streamed; its
+    // length counts every payload byte so far, streamed or not.
     private bool _inMessage, _messageIsText;
     private byte[]? _buffer;
-    private int _messageLength;
+    private long _messageLength;
     private Utf8Validator _utf8;
+
+    // Streaming: the frame whose header is read starts the stream; the message is streamed; the part to report; the end
+    // of a code point a read cut off, held for the next part.
+    private bool _startStreaming, _streaming;
+    private ByteString? _part;
+    private readonly byte[] _carry = new byte[3];
+    private int _carryLength;
 
     private readonly byte[] _control = new byte[MaxControlPayload];
     private int _controlLength;
 
     /// <param name="maxMessageSize">
-    /// The largest message accepted, in bytes of payload summed over its fragments; a frame announcing more fails with 1009
-    /// before any of its payload is read.
+    /// The largest message accepted whole, in bytes of payload summed over its fragments; without streaming, a frame
+    /// announcing more fails with 1009 before any of its payload is read.
     /// </param>
-    public WebSocketFrameParser(int maxMessageSize)
+    /// <param name="streamThreshold">
+    /// Null: every message is delivered whole. Otherwise a message of more bytes is streamed (a threshold above
+    /// <paramref name="maxMessageSize"/> counts as <paramref name="maxMessageSize"/>: no message is refused for a size it
+    /// could be streamed at).
+    /// </param>
+    /// <param name="maxStreamedMessageSize">The largest streamed message; a frame taking one past it fails with 1009.</param>
+    public WebSocketFrameParser(int maxMessageSize, long? streamThreshold = null, long maxStreamedMessageSize = long.MaxValue)
     {
         if (maxMessageSize < 0 || maxMessageSize > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(maxMessageSize));
-        _maxMessageSize = maxMessageSize;
+        if (streamThreshold < 0) throw new ArgumentOutOfRangeException(nameof(streamThreshold));
+        _maxMessageSize = streamThreshold is { } threshold ? (int)Math.Min(threshold, maxMessageSize) : maxMessageSize;
+        _streams = streamThreshold.HasValue;
+        _maxStreamedSize = maxStreamedMessageSize;
     }
 
     /// <summary>The message of the last <see cref="WebSocketParseStatus.Message"/>.</summary>
     public WebSocketMessage? Message { get; private set; }
+
+    /// <summary>The streamed message is text (else binary): valid after <see cref="WebSocketParseStatus.MessageStreamStart"/>.</summary>
+    public bool MessageIsText => _messageIsText;
+
+    /// <summary>
+    /// The bytes of the last <see cref="WebSocketParseStatus.MessagePart"/> or <see cref="WebSocketParseStatus.MessageStreamStart"/>:
+    /// the parser's no more (a fresh array, never written again), valid until the next <see cref="Parse"/>.
+    /// </summary>
+    public ByteString Part => _part ?? ByteString.Empty;
+
+    /// <summary>The last <see cref="WebSocketParseStatus.MessagePart"/> ends its message.</summary>
+    public bool PartIsLast { get; private set; }
 
     /// <summary>
     /// The payload of the last Ping or Pong. Refers to the parser's own buffer: valid until the next <see cref="Parse"/>.
@@ -128,6 +177,8 @@ internal sealed class WebSocketFrameParser
     public WebSocketParseStatus Parse(ReadOnlySpan<byte> data, out int consumed)
     {
         var pos = 0;
+        _part = null;
+        PartIsLast = false;
         var status = Run(data, ref pos);
         consumed = pos;
         return status;
@@ -156,7 +207,7 @@ internal sealed class WebSocketFrameParser
                 {
                     if (pos == data.Length) return WebSocketParseStatus.NeedMoreData;
                     if (!ReadPayload(data, ref pos)) return WebSocketParseStatus.Error;
-                    if (_payloadRemaining > 0) return WebSocketParseStatus.NeedMoreData;
+                    if (_payloadRemaining > 0) return _part != null ? WebSocketParseStatus.MessagePart : WebSocketParseStatus.NeedMoreData;
                     var status = EndFrame();
                     if (status != WebSocketParseStatus.NeedMoreData) return status;
                     continue;
@@ -228,7 +279,10 @@ internal sealed class WebSocketFrameParser
         return true;
     }
 
-    /// <summary>The length is complete: a data frame that would take its message past the limit fails before its payload arrives.</summary>
+    /// <summary>
+    /// The length is complete: a data frame that would take its message past the whole-message limit starts streaming it
+    /// (when the parser streams), and one past the limit that then applies fails before its payload arrives.
+    /// </summary>
     private bool CheckLength()
     {
         // Non-minimal encodings (e.g. 5 in the 64-bit form) are valid: RFC 6455 §5.2 only says "should" to senders.
@@ -238,7 +292,13 @@ internal sealed class WebSocketFrameParser
             10 => (long)BinaryPrimitives.ReadUInt64BigEndian(_header.AsSpan(2)), // the high bit was refused above
             _ => _header[1] & 0x7F,
         };
-        if (!IsControl(_opcode) && _payloadRemaining > _maxMessageSize - _messageLength)
+        if (IsControl(_opcode)) return true;
+        if (!_streaming && _payloadRemaining > _maxMessageSize - _messageLength)
+        {
+            if (!_streams) return Fail(WebSocketCloseCodes.MessageTooBig, "message too big");
+            _startStreaming = true;
+        }
+        if ((_streaming || _startStreaming) && _payloadRemaining > _maxStreamedSize - _messageLength)
             return Fail(WebSocketCloseCodes.MessageTooBig, "message too big");
         return true;
     }
@@ -261,6 +321,7 @@ internal sealed class WebSocketFrameParser
         {
             _controlLength = 0;
         }
+        if (_startStreaming) return StartStream(); // its frame has payload: it took the message past the threshold
         if (_payloadRemaining == 0) return EndFrame();
         _state = State.Payload;
         return WebSocketParseStatus.NeedMoreData;
@@ -280,14 +341,25 @@ internal sealed class WebSocketFrameParser
             Unmask(source, _control.AsSpan(_controlLength, n), mask, _maskIndex);
             _controlLength += n;
         }
+        else if (_streaming)
+        {
+            // A fresh array for the part, after what the last part held back of a cut code point.
+            var part = GC.AllocateUninitializedArray<byte>(_carryLength + n);
+            _carry.AsSpan(0, _carryLength).CopyTo(part);
+            Unmask(source, part.AsSpan(_carryLength), mask, _maskIndex);
+            if (_messageIsText && !_utf8.Append(part.AsSpan(_carryLength))) return FailInvalidText();
+            _messageLength += n;
+            TakePart(part, part.Length);
+        }
         else
         {
-            EnsureCapacity(_messageLength + n);
-            var target = _buffer.AsSpan(_messageLength, n);
+            var length = (int)_messageLength;
+            EnsureCapacity(length + n);
+            var target = _buffer.AsSpan(length, n);
             Unmask(source, target, mask, _maskIndex);
             _messageLength += n;
             // Checked as it arrives, not at the end of the message: RFC 6455 §8.1 wants invalid text refused at once.
-            if (_messageIsText && !_utf8.Append(target)) return Fail(WebSocketCloseCodes.InvalidPayloadData, "invalid UTF-8 in text message");
+            if (_messageIsText && !_utf8.Append(target)) return FailInvalidText();
         }
         _payloadRemaining -= n;
         _maskIndex = (_maskIndex + n) & 3;
@@ -310,7 +382,7 @@ internal sealed class WebSocketFrameParser
         var size = (int)Math.Max(needed, Math.Min(doubled, limit));
         // Every byte is written (unmasked into) before it is read.
         var grown = GC.AllocateUninitializedArray<byte>(size);
-        if (_buffer != null) _buffer.AsSpan(0, _messageLength).CopyTo(grown);
+        if (_buffer != null) _buffer.AsSpan(0, (int)_messageLength).CopyTo(grown);
         _buffer = grown;
     }
 
@@ -349,18 +421,60 @@ internal sealed class WebSocketFrameParser
             case WebSocketOpcode.Ping: return WebSocketParseStatus.Ping;
             case WebSocketOpcode.Pong: return WebSocketParseStatus.Pong;
             case WebSocketOpcode.Close: return EndClose();
-            default: return _fin ? EndMessage() : WebSocketParseStatus.NeedMoreData;
+            default:
+                if (!_fin) return _part != null ? WebSocketParseStatus.MessagePart : WebSocketParseStatus.NeedMoreData;
+                if (_messageIsText && !_utf8.IsComplete) return FailStatus(WebSocketCloseCodes.InvalidPayloadData, "incomplete UTF-8 at the end of a text message");
+                return _streaming ? EndStream() : EndMessage();
         }
+    }
+
+    /// <summary>
+    /// The message goes over to streaming: what was reassembled of it is the first part (whole code points), the buffer
+    /// is let go if large, and the rest of its payload is streamed as it arrives.
+    /// </summary>
+    private WebSocketParseStatus StartStream()
+    {
+        (_startStreaming, _streaming, _carryLength) = (false, true, 0);
+        _state = State.Payload;
+        var length = (int)_messageLength;
+        if (length > 0)
+        {
+            var part = GC.AllocateUninitializedArray<byte>(length);
+            _buffer.AsSpan(0, length).CopyTo(part);
+            TakePart(part, length);
+        }
+        if (_buffer is { Length: > KeptBufferSize }) _buffer = null;
+        return WebSocketParseStatus.MessageStreamStart;
+    }
+
+    /// <summary>
+    /// The first <paramref name="length"/> bytes of <paramref name="part"/> are the message's next: the part to report,
+    /// but for the start of a code point that the next bytes complete (text), which is carried over to the next part.
+    /// </summary>
+    private void TakePart(byte[] part, int length)
+    {
+        _carryLength = _messageIsText ? _utf8.IncompleteLength : 0;
+        var ready = length - _carryLength;
+        part.AsSpan(ready, _carryLength).CopyTo(_carry);
+        _part = ready > 0 ? ByteString.FromBytes(part, 0, ready) : null;
+    }
+
+    /// <summary>The streamed message's last frame ended: its last part (perhaps empty) ends it.</summary>
+    private WebSocketParseStatus EndStream()
+    {
+        (_inMessage, _streaming, _messageLength) = (false, false, 0);
+        _part ??= ByteString.Empty;
+        PartIsLast = true;
+        return WebSocketParseStatus.MessagePart;
     }
 
     private WebSocketParseStatus EndMessage()
     {
         _inMessage = false;
-        var length = _messageLength;
+        var length = (int)_messageLength;
         _messageLength = 0;
         if (_messageIsText)
         {
-            if (!_utf8.IsComplete) return FailStatus(WebSocketCloseCodes.InvalidPayloadData, "incomplete UTF-8 at the end of a text message");
             Message = new WebSocketMessage.Text(length == 0 ? "" : Encoding.UTF8.GetString(_buffer!, 0, length));
         }
         else if (length == 0)
@@ -415,6 +529,8 @@ internal sealed class WebSocketFrameParser
         _buffer = null;
         return false;
     }
+
+    private bool FailInvalidText() => Fail(WebSocketCloseCodes.InvalidPayloadData, "invalid UTF-8 in text message");
 
     private WebSocketParseStatus FailStatus(int closeCode, string reason)
     {

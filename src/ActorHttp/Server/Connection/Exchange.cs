@@ -47,6 +47,9 @@ internal struct Exchange
     /// <summary>The handler accepted this exchange's WebSocket upgrade (with the actor that gets the socket's messages).</summary>
     public WebSockets.WebSocketAccept? Upgrade;
 
+    /// <summary>How the socket, if the request is upgraded, streams large messages: its route's choice (null: the server's).</summary>
+    public WebSockets.WebSocketStreaming? WebSocketStreaming;
+
     /// <summary>A streamed response's producer and body, from its head's arrival until it ends.</summary>
     public ResponseStreamState? Stream;
 

@@ -254,4 +254,21 @@ public sealed class Utf8ValidatorTests(ITestOutputHelper output)
                 throw new Xunit.Sdk.XunitException($"verdict {validator.IsComplete}, strict decoder {StrictValid(bytes)}");
         }, iter: 20_000, threads: 1, print: t => $"{Convert.ToHexString(t.Item1)} cuts [{string.Join(",", t.Item2)}]", writeLine: output.WriteLine);
     }
+
+    [Fact]
+    public void IncompleteLength_counts_the_bytes_of_a_sequence_not_yet_ended_wherever_the_pieces_cut_it()
+    {
+        // What a streamed text message holds back for its next part.
+        var validator = new Utf8Validator();
+        Assert.True(validator.Append("ab"u8));
+        Assert.Equal(0, validator.IncompleteLength);
+        Assert.True(validator.Append([0xF0, 0x9F]));
+        Assert.Equal(2, validator.IncompleteLength);
+        Assert.True(validator.Append([0x98]));
+        Assert.Equal(3, validator.IncompleteLength);
+        Assert.True(validator.Append([0x80, (byte)'c', 0xE2]));
+        Assert.Equal(1, validator.IncompleteLength);
+        Assert.False(validator.Append([0x41])); // E2 then A: invalid, nothing is held for a message that fails
+        Assert.Equal(0, validator.IncompleteLength);
+    }
 }

@@ -492,6 +492,113 @@ public sealed class WebSocketFrameParserTests
         ParseAllWays(TextFrame("a"), maxMessageSize: 0).AssertError(1009);
     }
 
+    // ================================================================ streaming
+
+    /// <summary>Parses with a 16-byte stream threshold, split every way (a streamed message is described by what its parts make up).</summary>
+    private static FrameOutcome ParseStreamed(byte[] input, long maxStreamed = long.MaxValue) =>
+        ParseAllWays(input, streamThreshold: 16, maxStreamedMessageSize: maxStreamed);
+
+    [Fact]
+    public void A_message_up_to_the_threshold_is_whole_and_one_over_it_is_streamed_in_parts_that_make_it_up()
+    {
+        var atThreshold = ParseStreamed(BinaryFrame(new byte[16]));
+        Assert.Equal((1, 0), (atThreshold.Messages.Count, atThreshold.Streamed));
+
+        var data = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var over = ParseStreamed(BinaryFrame(data));
+        Assert.Equal(data, BytesOf(over));
+        Assert.Equal(1, over.Streamed);
+        var text = string.Concat(Enumerable.Repeat("aé€😀", 10));
+        Assert.Equal(text, TextOf(ParseStreamed(TextFrame(text)))); // every part whole UTF-8, whatever the cuts (checked by the kit)
+    }
+
+    [Fact]
+    public void A_fragmented_message_is_streamed_from_the_fragment_that_takes_it_past_the_threshold_with_what_came_before_as_its_first_part()
+    {
+        var input = Concat(Frame(Text, Utf8("0123456789"), fin: false), Frame(Continuation, Utf8("abcdef"), fin: false),
+            Frame(Continuation, Utf8("XYZ"), fin: false), PingFrame([5]), Frame(Continuation, Utf8("end")));
+        var outcome = ParseStreamed(input);
+        Assert.Equal(["ping:05", "text:0123456789abcdefXYZend"], outcome.Events);
+        Assert.Equal(1, outcome.Streamed);
+
+        var parser = new WebSocketFrameParser(1000, streamThreshold: 16);
+        ReadOnlySpan<byte> data = input;
+        Assert.Equal(WebSocketParseStatus.MessageStreamStart, parser.Parse(data, out var consumed));
+        Assert.True(parser.MessageIsText);
+        Assert.Equal("0123456789abcdef", parser.Part.ToString(Encoding.UTF8)); // 16 reassembled; the 19th byte's header started the stream
+        data = data[consumed..];
+        Assert.Equal(WebSocketParseStatus.MessagePart, parser.Parse(data, out consumed));
+        Assert.Equal(("XYZ", false), (parser.Part.ToString(Encoding.UTF8), parser.PartIsLast));
+        data = data[consumed..];
+        Assert.Equal(WebSocketParseStatus.Ping, parser.Parse(data, out consumed)); // controls between fragments as ever
+        data = data[consumed..];
+        Assert.Equal(WebSocketParseStatus.MessagePart, parser.Parse(data, out consumed));
+        Assert.Equal(("end", true), (parser.Part.ToString(Encoding.UTF8), parser.PartIsLast));
+        Assert.Equal(data.Length, consumed);
+        Assert.False(parser.InProgress);
+    }
+
+    [Fact]
+    public void A_streamed_message_may_end_with_an_empty_last_part_and_the_next_message_is_whole_again()
+    {
+        var outcome = ParseStreamed(Concat(Frame(Binary, new byte[20], fin: false), Frame(Continuation, []), BinaryFrame([1])));
+        Assert.Equal(["binary:" + new string('0', 40), "binary:01"], outcome.Events);
+        Assert.Equal(1, outcome.Streamed);
+    }
+
+    [Fact]
+    public void A_text_part_never_ends_inside_a_code_point()
+    {
+        // Byte by byte, a four-byte character's first three bytes are held back until the fourth arrives.
+        var text = "ab😀cd😀";
+        var parser = new WebSocketFrameParser(1000, streamThreshold: 4);
+        var parts = new List<string>();
+        foreach (var b in TextFrame(text))
+        {
+            var status = parser.Parse([b], out _);
+            if (status is WebSocketParseStatus.MessageStreamStart or WebSocketParseStatus.MessagePart && !parser.Part.IsEmpty)
+                parts.Add(parser.Part.ToString(Encoding.UTF8));
+        }
+        Assert.Equal(["a", "b", "😀", "c", "d", "😀"], parts);
+    }
+
+    [Fact]
+    public void Invalid_or_unfinished_UTF8_fails_a_streamed_text_message_with_1007()
+    {
+        var invalid = Utf8(new string('x', 30)).Concat(new byte[] { 0xED, 0xA0, 0x80 }).Concat(Utf8("tail")).ToArray(); // a surrogate
+        ParseStreamed(Frame(Text, invalid)).AssertError(1007);
+        ParseStreamed(Concat(Frame(Text, Utf8(new string('x', 30)), fin: false), Frame(Continuation, [0xF0, 0x9F, 0x98]))).AssertError(1007);
+    }
+
+    [Fact]
+    public void A_frame_that_takes_a_streamed_message_past_its_limit_fails_with_1009_before_its_payload()
+    {
+        ParseStreamed(Concat(Frame(Binary, new byte[60], fin: false), Frame(Continuation, new byte[41])), maxStreamed: 100).AssertError(1009);
+        Assert.Equal(1, ParseStreamed(Concat(Frame(Binary, new byte[60], fin: false), Frame(Continuation, new byte[40])), maxStreamed: 100).Streamed);
+
+        // The header alone decides: no payload byte has to arrive.
+        var parser = new WebSocketFrameParser(1000, streamThreshold: 16, maxStreamedMessageSize: 100);
+        Assert.Equal(WebSocketParseStatus.Error, parser.Parse(Frame(Binary, [], rawLength: 101), out _));
+        Assert.Equal(1009, parser.Error!.CloseCode);
+    }
+
+    [Fact]
+    public void A_stream_starts_at_the_header_of_a_huge_frame_and_nothing_of_its_size_is_allocated()
+    {
+        var parser = new WebSocketFrameParser(1000, streamThreshold: 16);
+        Assert.Equal(WebSocketParseStatus.MessageStreamStart, parser.Parse(Frame(Binary, [], rawLength: 1UL << 40), out _));
+        Assert.True(parser.Part.IsEmpty);
+        Assert.Equal(WebSocketParseStatus.MessagePart, parser.Parse([1, 2, 3], out var consumed));
+        Assert.Equal((3, 3), (consumed, parser.Part.Count));
+    }
+
+    [Fact]
+    public void A_threshold_above_the_largest_whole_message_streams_from_the_largest_whole_message()
+    {
+        var outcome = ParseAllWays(BinaryFrame(new byte[50]), maxMessageSize: 32, streamThreshold: 1000);
+        Assert.Equal(1, outcome.Streamed);
+    }
+
     // ================================================================ unmasking
 
     [Fact]

@@ -139,24 +139,34 @@ public sealed class WebSocketPropertyTests(ITestOutputHelper output)
     {
         var buffer = (byte[]?)BufferField.GetValue(parser);
         if (buffer == null) return;
-        var received = (int)LengthField.GetValue(parser)!;
+        var received = (int)(long)LengthField.GetValue(parser)!;
         var bound = Math.Min(maxMessageSize, Math.Max(4096, 2 * received));
         if (buffer.Length > bound) throw new XunitException($"message buffer of {buffer.Length} bytes with {received} received (bound {bound})");
     }
 
-    private void Check(int maxMessageSize, long iterations)
+    /// <summary>
+    /// Checks generated traffic against a parser with <paramref name="maxMessageSize"/>; with a
+    /// <paramref name="streamThreshold"/>, larger messages are streamed (up to the same limit) and must add up to the same
+    /// messages, whatever the cuts. Returns how many messages were streamed.
+    /// </summary>
+    private int Check(int maxMessageSize, long iterations, long? streamThreshold = null)
     {
+        var streamed = 0;
+        var bufferBound = (int)Math.Min(streamThreshold ?? maxMessageSize, maxMessageSize); // a streamed message is never buffered
         Gen.Select(WebSocketGen.Session, Cuts).Sample((session, cuts) =>
         {
             var (stream, expected) = WebSocketGen.Build(session, maxMessageSize);
-            var whole = FrameParserKit.Feed([stream], maxMessageSize);
+            var whole = FrameParserKit.Feed([stream], maxMessageSize, streamThreshold: streamThreshold, maxStreamedMessageSize: maxMessageSize);
             if (!whole.Events.SequenceEqual(expected))
                 throw new XunitException($"events differ from the traffic:\n--- expected:\n{string.Join("\n", expected)}\n--- parsed:\n{whole.Describe()}");
             if (whole.Error is null && whole.InProgress) throw new XunitException("in progress after whole messages");
-            var split = FrameParserKit.Feed(WebSocketGen.Cut(stream, cuts), maxMessageSize, p => AssertBufferBounded(p, maxMessageSize));
+            var split = FrameParserKit.Feed(WebSocketGen.Cut(stream, cuts), maxMessageSize, p => AssertBufferBounded(p, bufferBound),
+                streamThreshold, maxMessageSize);
             if (split.Describe() != whole.Describe())
                 throw new XunitException($"split outcome differs:\n--- whole:\n{whole.Describe()}\n--- split:\n{split.Describe()}");
+            streamed += whole.Streamed;
         }, iter: iterations, threads: 1, print: t => WebSocketGen.Show(t.Item1, t.Item2, maxMessageSize), writeLine: output.WriteLine);
+        return streamed;
     }
 
     [Fact]
@@ -164,6 +174,16 @@ public sealed class WebSocketPropertyTests(ITestOutputHelper output)
 
     [Fact]
     public void With_a_small_limit_the_first_message_over_it_fails_with_1009_at_its_frame_header() => Check(256, 1000);
+
+    [Fact]
+    public void Streamed_messages_split_anywhere_add_up_to_exactly_the_messages_sent()
+    {
+        // Past 16 bytes a message is streamed: in parts that follow the reads, each part of text whole UTF-8, the same
+        // messages in the end; and the 1009 of the streamed limit still comes at the header of the frame past it.
+        var streamed = Check(2048, 1500, streamThreshold: 16);
+        output.WriteLine($"{streamed} messages streamed");
+        Assert.True(streamed > 500, $"only {streamed} messages were streamed");
+    }
 
     [Fact]
     public void Corrupted_traffic_split_anywhere_gives_the_same_outcome_as_unsplit()

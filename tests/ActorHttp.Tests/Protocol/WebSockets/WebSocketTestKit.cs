@@ -152,6 +152,11 @@ internal sealed class FrameOutcome
 
     public bool InProgress { get; set; }
 
+    /// <summary>How many of <see cref="Messages"/> came streamed, and in how many parts in all (the parts depend on the reads).</summary>
+    public int Streamed { get; set; }
+
+    public int Parts { get; set; }
+
     public string? Failure => Error is null ? null : $"{Error.CloseCode}";
 
     /// <summary>What must not depend on how the bytes were split.</summary>
@@ -197,27 +202,35 @@ internal static class FrameParserKit
 
     public static FrameOutcome ParseWhole(byte[] input, int maxMessageSize = DefaultMaxMessageSize) => Feed([input], maxMessageSize);
 
-    /// <summary>Parses every splitting of <paramref name="input"/>, asserts identical outcomes, returns the whole-input one.</summary>
-    public static FrameOutcome ParseAllWays(byte[] input, int maxMessageSize = DefaultMaxMessageSize)
+    /// <summary>
+    /// Parses every splitting of <paramref name="input"/>, asserts identical outcomes, returns the whole-input one. A streamed
+    /// message is described as the message its parts make up, so its outcome too must not depend on the splitting.
+    /// </summary>
+    public static FrameOutcome ParseAllWays(byte[] input, int maxMessageSize = DefaultMaxMessageSize, long? streamThreshold = null,
+        long maxStreamedMessageSize = long.MaxValue)
     {
-        var whole = Feed([input], maxMessageSize);
+        var whole = Feed([input], maxMessageSize, streamThreshold: streamThreshold, maxStreamedMessageSize: maxStreamedMessageSize);
         var expected = whole.Describe();
         foreach (var (name, pieces) in ActorHttp.Tests.Protocol.ParserTestKit.Splittings(input))
         {
-            var actual = Feed(pieces, maxMessageSize).Describe();
+            var actual = Feed(pieces, maxMessageSize, streamThreshold: streamThreshold, maxStreamedMessageSize: maxStreamedMessageSize).Describe();
             if (actual != expected)
                 throw new XunitException($"splitting changes the outcome ({name}).\n--- whole:\n{expected}\n--- split:\n{actual}");
         }
         return whole;
     }
 
-    /// <summary>Runs a fresh parser over <paramref name="pieces"/> as consecutive socket reads.</summary>
+    /// <summary>
+    /// Runs a fresh parser over <paramref name="pieces"/> as consecutive socket reads. A streamed message's parts are checked
+    /// (none empty but the last; each part of text whole UTF-8) and joined into the message they make up.
+    /// </summary>
     /// <param name="afterPiece">Called after each piece is parsed as far as it goes.</param>
     public static FrameOutcome Feed(IEnumerable<byte[]> pieces, int maxMessageSize = DefaultMaxMessageSize,
-        Action<WebSocketFrameParser>? afterPiece = null)
+        Action<WebSocketFrameParser>? afterPiece = null, long? streamThreshold = null, long maxStreamedMessageSize = long.MaxValue)
     {
-        var parser = new WebSocketFrameParser(maxMessageSize);
+        var parser = new WebSocketFrameParser(maxMessageSize, streamThreshold, maxStreamedMessageSize);
         var outcome = new FrameOutcome();
+        MemoryStream? streamed = null;
         foreach (var piece in pieces)
         {
             ReadOnlySpan<byte> data = piece;
@@ -244,8 +257,27 @@ internal static class FrameParserKit
                 switch (status)
                 {
                     case WebSocketParseStatus.Message:
+                        Assert.Null(streamed);
                         outcome.Messages.Add(parser.Message!);
                         outcome.Events.Add(Describe(parser.Message!));
+                        break;
+                    case WebSocketParseStatus.MessageStreamStart:
+                        Assert.Null(streamed);
+                        streamed = new MemoryStream();
+                        AddPart(parser, streamed, outcome);
+                        break;
+                    case WebSocketParseStatus.MessagePart:
+                        Assert.NotNull(streamed);
+                        Assert.True(!parser.Part.IsEmpty || parser.PartIsLast, "an empty part that is not the last");
+                        AddPart(parser, streamed, outcome);
+                        if (!parser.PartIsLast) break;
+                        var message = parser.MessageIsText
+                            ? (WebSocketMessage)new WebSocketMessage.Text(Encoding.UTF8.GetString(streamed.ToArray()))
+                            : new WebSocketMessage.Binary(streamed.ToArray());
+                        outcome.Messages.Add(message);
+                        outcome.Events.Add(Describe(message));
+                        outcome.Streamed++;
+                        streamed = null;
                         break;
                     case WebSocketParseStatus.Ping:
                         outcome.Events.Add($"ping:{Convert.ToHexString(parser.ControlPayload)}");
@@ -266,6 +298,15 @@ internal static class FrameParserKit
         outcome.InProgress = parser.InProgress;
         AssertMessagesUnchanged(outcome);
         return outcome;
+    }
+
+    /// <summary>Adds a streamed message's part; a part of text must be valid UTF-8 by itself.</summary>
+    private static void AddPart(WebSocketFrameParser parser, MemoryStream streamed, FrameOutcome outcome)
+    {
+        var part = parser.Part.ToArray();
+        if (parser.MessageIsText) Assert.True(System.Text.Unicode.Utf8.IsValid(part), $"a text part that is not whole UTF-8: {Convert.ToHexString(part)}");
+        streamed.Write(part);
+        if (part.Length > 0) outcome.Parts++;
     }
 
     /// <summary>After an error the parser answers Error forever, consuming nothing and keeping the first error.</summary>

@@ -1,3 +1,4 @@
+using Akka.IO;
 using ActorHttp.Protocol.WebSockets;
 using ActorHttp.Server.Connection;
 using ActorHttp.Server.WebSockets;
@@ -9,7 +10,7 @@ namespace ActorHttp.Tests.Server.WebSockets;
 
 /// <summary>The WebSocket session part on its own: frames in, messages to the handler, frames out, deadlines as numbers.</summary>
 [Trait("Category", "WebSocket")]
-public sealed class WebSocketSessionTests
+public sealed partial class WebSocketSessionTests
 {
     private static readonly WebSocketSettings Settings = WebSocketSettings.Default with
     {
@@ -34,13 +35,16 @@ public sealed class WebSocketSessionTests
 
     private static int CloseCodeOf(ServerFrame frame) => frame.Payload[0] << 8 | frame.Payload[1];
 
+    /// <summary>One read's bytes into the session, as the connection passes them.</summary>
+    private static SessionStep Receive(WebSocketSession session, byte[] bytes, long now) => session.OnReceived(ByteString.FromBytes(bytes), now);
+
     [Fact]
     public void Each_message_goes_to_the_handler_with_the_socket_as_sender_and_nothing_is_written()
     {
         var session = Session();
         var bytes = ClientFrames.Concat(ClientFrames.TextFrame("hel", fin: false), ClientFrames.Frame(ClientFrames.Continuation, ClientFrames.Utf8("lo")),
             ClientFrames.BinaryFrame([1, 2, 3]));
-        Assert.Equal(SessionStep.Continue, session.OnReceived(bytes, 10));
+        Assert.Equal(SessionStep.Continue, Receive(session, bytes, 10));
         Assert.Equal([new WebSocketMessage.Text("hello"), new WebSocketMessage.Binary([1, 2, 3])], _handler.Received);
         Assert.Empty(Written());
     }
@@ -49,7 +53,7 @@ public sealed class WebSocketSessionTests
     public void A_ping_is_answered_with_a_pong_carrying_its_payload()
     {
         var session = Session();
-        session.OnReceived(ClientFrames.PingFrame([7, 8]), 10);
+        Receive(session, ClientFrames.PingFrame([7, 8]), 10);
         var pong = Assert.Single(Written());
         Assert.Equal((ClientFrames.Pong, false), (pong.Opcode, pong.Masked));
         Assert.Equal([7, 8], pong.Payload);
@@ -59,7 +63,7 @@ public sealed class WebSocketSessionTests
     public void The_client_s_close_is_echoed_with_its_code_the_handler_is_told_once_and_the_connection_closes()
     {
         var session = Session();
-        Assert.Equal(SessionStep.Close, session.OnReceived(ClientFrames.CloseFrame(4001, "bye"), 10));
+        Assert.Equal(SessionStep.Close, Receive(session, ClientFrames.CloseFrame(4001, "bye"), 10));
         var close = Assert.Single(Written());
         Assert.Equal((ClientFrames.Close, 4001), (close.Opcode, CloseCodeOf(close)));
         var closed = Assert.IsType<WebSocketClosed>(Assert.Single(_handler.Received));
@@ -73,7 +77,7 @@ public sealed class WebSocketSessionTests
     public void A_close_without_a_code_is_reported_as_1005_and_echoed_empty()
     {
         var session = Session();
-        session.OnReceived(ClientFrames.Frame(ClientFrames.Close, []), 10);
+        Receive(session, ClientFrames.Frame(ClientFrames.Close, []), 10);
         Assert.Empty(Assert.Single(Written()).Payload);
         Assert.Equal(WebSocketClosed.NoStatusReceived, Assert.IsType<WebSocketClosed>(Assert.Single(_handler.Received)).Code);
     }
@@ -91,7 +95,7 @@ public sealed class WebSocketSessionTests
             WebSocketCloseCodes.InvalidPayloadData => ClientFrames.Frame(ClientFrames.Text, [0xC3, 0x28]),
             _ => ClientFrames.BinaryFrame(new byte[2000]),
         };
-        Assert.Equal(SessionStep.Close, session.OnReceived(bad, 10));
+        Assert.Equal(SessionStep.Close, Receive(session, bad, 10));
         Assert.Equal(code, CloseCodeOf(Assert.Single(Written())));
         Assert.Equal(code, Assert.IsType<WebSocketClosed>(Assert.Single(_handler.Received)).Code);
     }
@@ -133,9 +137,9 @@ public sealed class WebSocketSessionTests
         Assert.Empty(_handler.Received);
 
         // Messages after our close are no longer delivered (the client may still send until it sees it).
-        session.OnReceived(ClientFrames.TextFrame("late"), 200);
+        Receive(session, ClientFrames.TextFrame("late"), 200);
         Assert.Empty(_handler.Received);
-        Assert.Equal(SessionStep.Close, session.OnReceived(ClientFrames.CloseFrame(1000), 300));
+        Assert.Equal(SessionStep.Close, Receive(session, ClientFrames.CloseFrame(1000), 300));
         Assert.Empty(Written()); // not echoed again
         Assert.Equal(1000, Assert.IsType<WebSocketClosed>(Assert.Single(_handler.Received)).Code);
     }
@@ -162,7 +166,7 @@ public sealed class WebSocketSessionTests
         Assert.Equal(ClientFrames.Ping, Assert.Single(Written()).Opcode);
         Assert.Equal(60_000, session.NextDeadline); // the next ping, one interval after this one
 
-        session.OnReceived(ClientFrames.PongFrame(), 45_000);
+        Receive(session, ClientFrames.PongFrame(), 45_000);
         Assert.Equal(75_000, session.NextDeadline);
     }
 
