@@ -107,8 +107,9 @@ public sealed class ClusterHttp : IExtension
         if (entity.RememberEntities)
         {
             // Which entities run is written, like the durable entities' events, to the durable store.
-            var store = Persistence.DurableStore.Get(_system).Settings;
-            settings = settings.WithJournalPluginId(store.JournalPluginId).WithSnapshotPluginId(store.SnapshotPluginId);
+            var store = Persistence.DurableStore.Get(_system);
+            store.EnsureReady();
+            settings = settings.WithJournalPluginId(store.Settings.JournalPluginId).WithSnapshotPluginId(store.Settings.SnapshotPluginId);
         }
         return sharding.StartAsync(entity.TypeName, EntityHost.Props(entity), settings, extractor,
             sharding.DefaultShardAllocationStrategy(settings), EntityHost.Stop.Instance);

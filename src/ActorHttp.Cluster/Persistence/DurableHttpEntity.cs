@@ -90,6 +90,7 @@ public abstract class DurableHttpEntity<TState> : UntypedPersistentActor where T
     protected override void PreStart()
     {
         State = InitialState;
+        DurableStore.Get(Context.System).EnsureReady(); // before the recovery's first read
         base.PreStart();
     }
 

@@ -10,7 +10,8 @@ namespace ActorHttp.Cluster.Persistence;
 /// The store of durable entities for one actor system: reads <see cref="DurableStoreSettings"/> and, for the SQLite and
 /// PostgreSQL stores, points Akka.Persistence.Sql's journal and snapshot store at the database (their connection string
 /// and provider), unless the application's config sets them itself. For SQLite it also creates the file's directory and
-/// puts the database in WAL mode (readers never block the writer; every node of a local cluster may share the file).
+/// puts the database in WAL mode (readers never block the writer; every node of a local cluster may share the file),
+/// when the store is first used (<see cref="EnsureReady"/>).
 /// Tables are created on first use by the plugin (<c>auto-initialize</c>). <see cref="ClusterHttp"/> gets it at start,
 /// before any journal is started, so the connection settings are in place when the first entity recovers.
 /// </summary>
@@ -20,9 +21,15 @@ public sealed class DurableStore : IExtension
     public DurableStore(ExtendedActorSystem system)
     {
         Settings = DurableStoreSettings.Create(system.Settings.Config);
+        _log = system.Log;
+        _ready = new Lazy<bool>(() =>
+        {
+            if (Settings.Store == DurableStoreKind.Sqlite) PrepareSqlite(Settings.SqliteFile, _log);
+            return true;
+        });
         var connection = Settings.Store switch
         {
-            DurableStoreKind.Sqlite => (Provider: LinqToDB.ProviderName.SQLiteMS, ConnectionString: PrepareSqlite(Settings.SqliteFile, system.Log)),
+            DurableStoreKind.Sqlite => (Provider: LinqToDB.ProviderName.SQLiteMS, ConnectionString: SqliteConnectionString(Path.GetFullPath(Settings.SqliteFile))),
             DurableStoreKind.PostgreSql => (Provider: LinqToDB.ProviderName.PostgreSQL15, ConnectionString: Settings.PostgreSqlConnectionString),
             _ => default,
         };
@@ -43,6 +50,16 @@ public sealed class DurableStore : IExtension
 
     /// <summary>The settings read from <c>actor-http.cluster.persistence</c>.</summary>
     public DurableStoreSettings Settings { get; }
+
+    private readonly ILoggingAdapter _log;
+    private readonly Lazy<bool> _ready;
+
+    /// <summary>
+    /// Makes the store ready before its first use (a durable entity starting, a region remembering its entities): for
+    /// SQLite, the file's directory and WAL mode. Only then, so that a cluster without durable entities writes nothing.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The SQLite file cannot be created or opened; the message names the key.</exception>
+    public void EnsureReady() => _ = _ready.Value;
 
     /// <summary>
     /// A setup to give the actor system at its creation when the store is SQLite (null otherwise): every connection the
@@ -88,8 +105,8 @@ public sealed class DurableStore : IExtension
         }
     }
 
-    /// <summary>The connection string of SQLite file <paramref name="file"/>, after creating its directory and turning on WAL mode.</summary>
-    internal static string PrepareSqlite(string file, ILoggingAdapter log)
+    /// <summary>Creates SQLite file <paramref name="file"/>'s directory and turns on WAL mode.</summary>
+    internal static void PrepareSqlite(string file, ILoggingAdapter log)
     {
         var path = Path.GetFullPath(file);
         var directory = Path.GetDirectoryName(path);
@@ -103,7 +120,6 @@ public sealed class DurableStore : IExtension
             command.CommandText = "PRAGMA journal_mode=WAL;";
             command.ExecuteNonQuery();
             log.Info("durable entities keep their events in SQLite file {0}", path);
-            return connectionString;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {

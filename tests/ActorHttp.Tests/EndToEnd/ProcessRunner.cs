@@ -16,6 +16,8 @@ public sealed partial class ChildProcess : IDisposable
 
     private ChildProcess(Process process) => _process = process;
 
+    private string? _store;
+
     public int Id => _process.Id;
     public string Stdout => string.Join("\n", _stdout);
     public string Stderr => string.Join("\n", _stderr);
@@ -39,9 +41,13 @@ public sealed partial class ChildProcess : IDisposable
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // A node keeps its durable counters in a SQLite file of its own (hocon/*.conf read the variable), deleted after:
+        // never the repository's data/, and never what an earlier run left.
+        var store = Path.Combine(Path.GetTempPath(), $"actorhttp-node-{Guid.NewGuid():N}.db");
+        info.Environment["ACTORHTTP_SQLITE_FILE"] = store;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ChildProcess(process);
+        var child = new ChildProcess(process) { _store = store };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data == null) return;
@@ -130,6 +136,11 @@ public sealed partial class ChildProcess : IDisposable
         Kill();
         try { _process.WaitForExit(5000); } catch (InvalidOperationException) { }
         _process.Dispose();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            try { File.Delete(_store + suffix); }
+            catch (IOException) { }
+        }
     }
 
     /// <summary>Runs a command to completion within <paramref name="timeout"/> (killed on timeout) and returns its exit code and output.</summary>
