@@ -53,10 +53,15 @@ public sealed class LocalCluster : IAsyncDisposable
         return new LocalCluster(output, start, start + nodes, nodeSettings);
     }
 
-    /// <summary>Starts <paramref name="nodes"/> nodes and waits until they are all Up; fails the test otherwise.</summary>
-    public static async Task<LocalCluster> StartAsync(ITestOutputHelper output, int nodes, string? nodeSettings = null)
+    /// <summary>
+    /// Starts <paramref name="nodes"/> nodes and waits until they are all Up; fails the test otherwise.
+    /// <paramref name="environment"/> adds variables for the script and the nodes (e.g. the durable store's).
+    /// </summary>
+    public static async Task<LocalCluster> StartAsync(ITestOutputHelper output, int nodes, string? nodeSettings = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var cluster = OnFreePorts(output, nodes, nodeSettings);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) cluster.Environment[name] = value;
         try
         {
             var started = await cluster.RunScriptAsync(TimeSpan.FromSeconds(150), "start", nodes.ToString());
