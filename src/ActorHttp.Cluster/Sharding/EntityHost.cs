@@ -46,6 +46,7 @@ internal sealed class EntityHost : UntypedActor
     private bool _stopping;
     private readonly string _spanName;
     private readonly bool _durable;
+    private readonly Dictionary<IActorRef, string> _routeHandlerPaths = new();
     private string? _node;
 
     /// <summary>
@@ -141,8 +142,13 @@ internal sealed class EntityHost : UntypedActor
     /// The key a durable entity stores with a write to recognise a copy, also in its next incarnation on another node: the
     /// route handler that sent it (its full path, with its node's address and its uid) and the correlation id.
     /// </summary>
-    private string RequestKey(EntityRequest request) =>
-        $"{Akka.Serialization.Serialization.SerializedActorPath(Sender)}#{request.CorrelationId}";
+    private string RequestKey(EntityRequest request)
+    {
+        // One route handler per accepting node and route: their paths are built once, not per request.
+        if (!_routeHandlerPaths.TryGetValue(Sender, out var path))
+            _routeHandlerPaths[Sender] = path = Akka.Serialization.Serialization.SerializedActorPath(Sender);
+        return $"{path}#{request.CorrelationId}";
+    }
 
     private static bool IsDurable(Type? type)
     {
