@@ -58,6 +58,9 @@ internal static class Node
         ActorSystem system;
         try
         {
+            // A store that cannot be opened (an unwritable SQLite path) is a configuration error before anything starts,
+            // not a 500 at the first request of a durable entity.
+            if (ClusterHttp.UsesClusterProvider(config) && RouteConfigQueries.ServesShardedRoutes(config)) DurableStore.Prepare(config);
             var setup = Akka.Actor.BootstrapSetup.Create().WithConfig(config);
             var name = config.GetString("actor-http.system-name", "actor-http");
             system = ClusterHttp.UsesClusterProvider(config) && DurableStore.ConnectionSetup(config) is { } store
@@ -113,6 +116,18 @@ internal static class Node
         ActivitySource.AddActivityListener(listener);
         Console.WriteLine("tracing: every span of the ActorHttp source is sampled (actor-http.diagnostics.trace-all)");
         return listener;
+    }
+}
+
+internal static class RouteConfigQueries
+{
+    /// <summary>Whether any route of <c>actor-http.routes</c> is a sharded one (<c>handler = sharded</c>).</summary>
+    public static bool ServesShardedRoutes(Config config)
+    {
+        if (!config.HasPath("actor-http.routes")) return false;
+        var routes = config.GetConfig("actor-http.routes");
+        return routes.Root.GetObject().Items.Keys.Any(name =>
+            routes.GetConfig(name) is { } route && route.GetString("handler", "") == "sharded");
     }
 }
 

@@ -105,6 +105,17 @@ public sealed class DurableStore : IExtension
         }
     }
 
+    /// <summary>
+    /// Makes the store of <paramref name="config"/> ready before an actor system starts (what <see cref="EnsureReady"/>
+    /// does on first use), so that a node can refuse to start on a file it cannot open.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A setting is wrong, or the SQLite file cannot be created or opened.</exception>
+    public static void Prepare(Config config)
+    {
+        var settings = DurableStoreSettings.Create(config);
+        if (settings.Store == DurableStoreKind.Sqlite) PrepareSqlite(settings.SqliteFile, NoLogger.Instance);
+    }
+
     /// <summary>Creates SQLite file <paramref name="file"/>'s directory and turns on WAL mode.</summary>
     internal static void PrepareSqlite(string file, ILoggingAdapter log)
     {
@@ -123,7 +134,8 @@ public sealed class DurableStore : IExtension
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
-            throw new ConfigurationException($"actor-http.cluster.persistence.sqlite-file: cannot open SQLite database '{path}': {e.Message}", e);
+            // No inner exception: the node reports the innermost one's message, and this one names the key.
+            throw new ConfigurationException($"actor-http.cluster.persistence.sqlite-file: cannot open SQLite database '{path}': {e.Message}");
         }
     }
 

@@ -99,6 +99,8 @@ public sealed class ClusterHostTests
     [InlineData("akka.actor.provider = local", "akka.actor.provider must be cluster: route actor-http.routes.health uses handler = cluster-health")]
     [InlineData("actor-http.cluster.seed-nodes = \"127.0.0.1:19080\"", "actor-http.cluster.seed-nodes: '127.0.0.1:19080' is not a node address")]
     [InlineData("actor-http.routes.counters.entity-handler = \"Nope, Nowhere\"", "actor-http.routes.counters.entity-handler: type 'Nope, Nowhere' not found")]
+    [InlineData("actor-http.cluster.persistence.store = mongo", "actor-http.cluster.persistence.store must be sqlite, postgresql or plugins")]
+    [InlineData("actor-http.cluster.persistence.sqlite-file = \"/proc/actorhttp/counters.db\"", "actor-http.cluster.persistence.sqlite-file: cannot open SQLite database '/proc/actorhttp/counters.db'")]
     public async Task Bad_cluster_configuration_exits_2_naming_the_key(string setting, string expected)
     {
         using var node = StartNode("--config", ClusterNodeConf, "--port", "0", "--set", setting);
