@@ -6,7 +6,7 @@ namespace ActorHttp.Benchmarks;
 /// <summary>
 /// What "the request message itself" weighs, so the parser's Allocated column can be read against it: the
 /// HttpRequest, its HttpHeaders and the header field array (one 16-byte entry per field), each measured by
-/// allocating one on this thread.
+/// allocating one on this thread; and the connection loop's (<see cref="ConnectionLoopBenchmarks"/>) per-request floor.
 /// </summary>
 internal static class MessageSize
 {
@@ -20,6 +20,10 @@ internal static class MessageSize
         Console.WriteLine($"Request message with 8 header fields: HttpRequest {request} B + HttpHeaders {headers} B + " +
                           $"HeaderField[8] {fields} B = {request + headers + fields} B; the parser allocates beyond it what its " +
                           "benchmarks' Allocated column shows above that figure.");
+        var oneField = Measure(() => Array.CreateInstance(fieldType, 1));
+        var slot = Measure(() => RuntimeHelpers.GetUninitializedObject(typeof(ActorHttp.Server.ResponseSlot)));
+        Console.WriteLine($"Connection loop (wrk's plaintext request, one header field): request {request + headers + oneField} B + " +
+                          $"ResponseSlot {slot} B (the handler's Sender) = {request + headers + oneField + slot} B per request.");
     }
 
     private static long Measure(Func<object> allocate)

@@ -14,7 +14,7 @@
 #   --servers LIST    comma-separated subset of ActorHttp,Kestrel,nginx,Ceiling,KestrelAsk (default all)
 #   --scenarios LIST  comma-separated subset of the scenarios below (default all)
 #   --no-build        use the Release binaries as they are
-#   --micro           only the BenchmarkDotNet micro-benchmarks of the parser and renderer
+#   --micro           only the BenchmarkDotNet micro-benchmarks (parser, renderer, connection loop)
 #                     (tests/ActorHttp.Benchmarks): all, short job, unless BenchmarkDotNet arguments follow
 #                     (e.g. --micro --filter '*Parse*'); results in artifacts/bench/micro
 #   --soak            only the soak (tests/Benchmarks/run-soak.sh): 10 minutes of rotating load on the ActorHttp
