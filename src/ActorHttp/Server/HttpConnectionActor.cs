@@ -64,6 +64,9 @@ internal sealed partial class HttpConnectionActor : UntypedActor
     /// </summary>
     private bool _readRequested = true;
 
+    /// <summary>The next read is asked with the next write (see the <see cref="Tcp.Received"/> case).</summary>
+    private bool _readWithWrite;
+
     /// <summary>An upgrade request is with its handler: what arrives meanwhile is kept for the WebSocket.</summary>
     private bool _upgrading;
     private WebSocketSession? _webSocket;
@@ -102,7 +105,14 @@ internal sealed partial class HttpConnectionActor : UntypedActor
         public void Release(ActorBase actor) { }
     }
 
-    private long Now => _timeouts.Now;
+    /// <summary>The clock, read once per message (<see cref="AroundReceive"/>): a message's work takes microseconds, and a pipelined batch would otherwise read it several times per request.</summary>
+    private long Now { get; set; }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        Now = _timeouts.Now;
+        return base.AroundReceive(receive, message);
+    }
 
     protected override void PreStart() => ScheduleTimeoutCheck();
 
@@ -143,7 +153,11 @@ internal sealed partial class HttpConnectionActor : UntypedActor
                 HttpMetrics.BytesReceived.Add(received.Data.Count);
                 _reader.Append(received.Data);
                 ProcessInput();
-                RequestRead();
+                // While a handler works on what was read, the next read is asked together with the answer's write: the
+                // transport then takes both in one turn of its mailbox (a keep-alive client sends nothing more until
+                // it has the answer anyway), instead of being woken once for the read and once for the write.
+                if (_exchanges.FrontAwaitsReply && !_upload.Streaming && !_writer.AwaitingAck) _readWithWrite = true;
+                else RequestRead();
                 break;
             case ResponseSlot slot:
                 OnReply(slot.Sequence, slot.FirstMessage);
@@ -465,6 +479,11 @@ internal sealed partial class HttpConnectionActor : UntypedActor
             case WriteDecision.Write:
                 var now = Now;
                 _tcp.Tell(Tcp.Write.Create(_writer.TakeWrite(now, out var ackedProducers), WriteAck.Instance));
+                if (_readWithWrite)
+                {
+                    _readWithWrite = false;
+                    RequestRead();
+                }
                 HttpMetrics.BytesSent.Add(_writer.LastWriteLength);
                 _timeouts.LastActivityAt = now;
                 if (ackedProducers && _exchanges.Count > 0 && _exchanges.Front.Stream is { Producer: not null }) _exchanges.Front.Deadline = now + _exchanges.Front.Timeout;
