@@ -230,9 +230,11 @@ internal sealed partial class HttpConnectionActor : UntypedActor
                 {
                     case ParseStatus.RequestReady:
                         Dispatch(_reader.Parser.Request);
+                        _reader.Parser.ForgetLast();
                         break;
                     case ParseStatus.BodyPart:
                         if (_upload.OnPart(_reader.Parser.BodyPart, _reader.Parser.BodyPartIsLast)) StopParsing(CloseReason.Requested);
+                        _reader.Parser.ForgetLast();
                         AnswerDecodeFailure();
                         break;
                     case ParseStatus.ContinueExpected:

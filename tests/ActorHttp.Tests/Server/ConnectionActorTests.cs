@@ -336,6 +336,36 @@ public sealed partial class ConnectionActorTests : TestKit
     // ================================================================== keep-alive
 
     [Fact]
+    public void An_idle_keep_alive_connection_holds_neither_its_last_request_nor_its_body()
+    {
+        var c = Connect();
+        var request = AnswerUpload(c);
+        c.Settle();
+        // The probe remembers the last message and sender it saw: replace them before looking.
+        c.Handler.Ref.Tell("later");
+        c.Handler.ExpectMsg("later");
+        for (var i = 0; i < 3 && request.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.False(request.IsAlive, "the connection still holds its answered request (and its 200 KB body) while idle");
+        c.ExpectNothingWrittenOrClosed();
+    }
+
+    /// <summary>A POST with a 200 KB body, answered; returns a weak reference to the request the handler got.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference AnswerUpload(Conn c)
+    {
+        c.Send($"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n{new string('b', 200_000)}");
+        var (request, slot) = c.ExpectRequest();
+        Assert.Equal(200_000, request.Body.Count);
+        slot.Tell(HttpResponse.Text("stored"));
+        Assert.EndsWith("stored", c.ExpectWrite());
+        return new WeakReference(request);
+    }
+
+    [Fact]
     public void Http11_keep_alive_two_sequential_requests_get_two_responses_and_no_close()
     {
         var c = Connect();

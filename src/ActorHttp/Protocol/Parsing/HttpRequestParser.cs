@@ -93,6 +93,17 @@ internal sealed class HttpRequestParser
     /// <summary>True when the last <see cref="ParseStatus.BodyPart"/> completed its body.</summary>
     public bool BodyPartIsLast { get; private set; }
 
+    /// <summary>
+    /// Drops the last request and body part once the caller has taken them: a keep-alive connection left idle would
+    /// otherwise hold its last request, buffered body included (up to the stream threshold, 1 MB by default), until
+    /// the client's next one.
+    /// </summary>
+    public void ForgetLast()
+    {
+        Request = default;
+        BodyPart = ByteString.Empty;
+    }
+
     /// <summary>The error of the last <see cref="ParseStatus.Error"/>.</summary>
     public ParseError? Error { get; private set; }
 
