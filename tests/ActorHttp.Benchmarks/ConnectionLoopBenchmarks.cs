@@ -49,7 +49,7 @@ public class ConnectionLoopBenchmarks
     public void Setup()
     {
         if (Metrics) _exporter = new PrometheusExporter();
-        _system = ActorSystem.Create("loop", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        _system = ActorSystem.Create("loop", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(HttpServer.DefaultConfig()));
         var handler = _system.ActorOf(TextHandler.Props("Hello, World!"), "plaintext");
         var route = new RouteDefinition("plaintext", ["GET"], PathTemplate.Parse("/plaintext"), null, handler);
         var router = new RouteTable([(route, handler)]);

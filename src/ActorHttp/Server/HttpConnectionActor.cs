@@ -9,6 +9,7 @@ using ActorHttp.Protocol.Parsing;
 using ActorHttp.Protocol.Rendering;
 using ActorHttp.Protocol.WebSockets;
 using ActorHttp.Server.Connection;
+using ActorHttp.Server.Dispatch;
 using ActorHttp.Server.WebSockets;
 
 namespace ActorHttp.Server;
@@ -93,7 +94,8 @@ internal sealed partial class HttpConnectionActor : UntypedActor
     public static Props Props(IActorRef tcp, EndPoint remote, ServerSettings settings, IRequestRouter router,
         HttpResponseRenderer renderer, ListenerTelemetry listener, bool rejectOverCapacity)
     {
-        var props = Akka.Actor.Props.CreateBy(new Producer(tcp, remote, settings, router, renderer, listener, rejectOverCapacity));
+        var props = Akka.Actor.Props.CreateBy(new Producer(tcp, remote, settings, router, renderer, listener, rejectOverCapacity))
+            .WithMailbox(ConnectionMailbox.ConfigPath);
         return string.IsNullOrEmpty(settings.Dispatcher) ? props : props.WithDispatcher(settings.Dispatcher);
     }
 

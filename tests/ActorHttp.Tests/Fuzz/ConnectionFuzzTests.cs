@@ -34,7 +34,9 @@ public sealed partial class ConnectionFuzzTests : TestKit
 
     private readonly ITestOutputHelper _output;
 
-    public ConnectionFuzzTests(ITestOutputHelper output) : base("akka.loglevel = WARNING\nakka.log-dead-letters = 0", output) => _output = output;
+    public ConnectionFuzzTests(ITestOutputHelper output)
+        : base(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.log-dead-letters = 0")
+            .WithFallback(ActorHttp.Server.HttpServer.DefaultConfig()), output: output) => _output = output; // the connection's mailbox is configured there
 
     /// <summary>Requests to <c>/r</c> are read to the end (streamed bodies too) and answered "ok"; others are answered at once.</summary>
     private sealed class Handler : ReceiveActor

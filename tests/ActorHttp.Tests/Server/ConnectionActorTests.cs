@@ -56,7 +56,9 @@ public sealed partial class ConnectionActorTests : TestKit
 
     private const string Get11 = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
-    public ConnectionActorTests(ITestOutputHelper output) : base("akka.loglevel = DEBUG", output) { }
+    // ActorHttp's reference config, as HttpServer injects it: the connection's mailbox is configured there.
+    public ConnectionActorTests(ITestOutputHelper output)
+        : base(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = DEBUG").WithFallback(HttpServer.DefaultConfig()), output: output) { }
 
     // ================================================================== harness
 
