@@ -10,7 +10,8 @@ namespace ActorHttp.Cluster.Persistence;
 /// the reply to send once they are written; the events are persisted (Akka.Persistence, the journal of
 /// <c>actor-http.cluster.persistence</c>: SQLite by default), applied to the state with <see cref="Apply"/>, and only
 /// then is the reply sent: a 200 means the write is durable. The state is rebuilt from the events (and the latest
-/// snapshot, saved every <c>snapshot-every</c> writes) when the entity starts again, on this node or another.
+/// snapshot, saved every <c>snapshot-every</c> writes) when the entity starts again, on this node or another. With
+/// <c>delete-events-on-snapshot = on</c> the events a snapshot covers are then deleted from the journal.
 /// <para>
 /// Copies are answered, not applied again: each write is stored with the request's key and its answer. The key is the
 /// client's <c>Idempotency-Key</c> header when it sent one (a client may retry a POST after a 503 with the same key),
@@ -135,11 +136,15 @@ public abstract class DurableHttpEntity<TState> : UntypedPersistentActor where T
                 break;
             case SaveSnapshotSuccess saved:
                 DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)); // the older ones are no longer read
+                if (_settings.DeleteEventsOnSnapshot) DeleteMessages(saved.Metadata.SequenceNr); // nor are the events it covers
                 break;
             case SaveSnapshotFailure failed:
                 _log.Warning("entity {0}: saving a snapshot failed ({1}); recovery reads the events instead", PersistenceId, failed.Cause.Message);
                 break;
-            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+            case DeleteMessagesFailure failed:
+                _log.Warning("entity {0}: deleting the events up to its snapshot failed ({1}); the next snapshot tries again", PersistenceId, failed.Cause.Message);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure or DeleteMessagesSuccess:
                 break;
             default:
                 OnOtherMessage(message);

@@ -39,6 +39,9 @@ public sealed record DurableStoreSettings
     /// <summary>An entity saves a snapshot of its state after this many persisted requests (its recovery reads at most this many).</summary>
     public required int SnapshotEvery { get; init; }
 
+    /// <summary>Whether an entity deletes its events up to a snapshot once the snapshot is saved (a journal bounded per entity).</summary>
+    public required bool DeleteEventsOnSnapshot { get; init; }
+
     /// <summary>How many of its latest write requests an entity remembers, with their answers, to answer a copy the same way.</summary>
     public required int RememberedRequests { get; init; }
 
@@ -68,6 +71,7 @@ public sealed record DurableStoreSettings
             JournalPluginId = store == DurableStoreKind.Plugins ? keys.Read("journal-plugin-id", (k, c) => c.GetString(k) ?? "") : SqlJournal,
             SnapshotPluginId = store == DurableStoreKind.Plugins ? keys.Read("snapshot-plugin-id", (k, c) => c.GetString(k) ?? "") : SqlSnapshotStore,
             SnapshotEvery = keys.Int("snapshot-every", 1, 1_000_000),
+            DeleteEventsOnSnapshot = keys.Bool("delete-events-on-snapshot"),
             RememberedRequests = keys.Int("remembered-requests", 0, 100_000),
         };
         if (store == DurableStoreKind.Sqlite && string.IsNullOrWhiteSpace(settings.SqliteFile))

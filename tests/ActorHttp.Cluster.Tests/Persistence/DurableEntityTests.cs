@@ -20,8 +20,11 @@ namespace ActorHttp.Cluster.Tests.Persistence;
 /// the first and never applied twice, also after a recovery; snapshots are written every snapshot-every writes and
 /// recovery starts from them.
 /// </summary>
-public abstract class DurableEntityTests(Config store, ITestOutputHelper output)
-    : TestKit(ConfigurationFactory.ParseString("actor-http.cluster.persistence.snapshot-every = 3")
+public abstract class DurableEntityTests(Config store, ITestOutputHelper output, bool deletesEvents = false)
+    : TestKit(ConfigurationFactory.ParseString($"""
+            actor-http.cluster.persistence.snapshot-every = 3
+            actor-http.cluster.persistence.delete-events-on-snapshot = {(deletesEvents ? "on" : "off")}
+            """)
         .WithFallback(store).WithFallback(ClusterHttp.DefaultConfig()), output: output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
@@ -39,11 +42,20 @@ public abstract class DurableEntityTests(Config store, ITestOutputHelper output)
     private static string Value(string id, long value) => $"{{\"id\":\"{id}\",\"value\":{value}}}";
 
     /// <summary>Starts the counter actor named <paramref name="name"/> (its persistence id is its path).</summary>
-    private IActorRef Start(string name) => Sys.ActorOf(CounterEntity.Props(), name);
+    private IActorRef Start(string name)
+    {
+        IActorRef? entity = null;
+        // The guardian frees a stopped actor's name just after its Terminated reached us: retried until it has.
+        AwaitAssert(() => entity = Sys.ActorOf(CounterEntity.Props(), name), Wait);
+        return entity!;
+    }
 
     /// <summary>The rows of <paramref name="table"/> written for entity <paramref name="name"/> (its persistence id is its path).</summary>
     private long Rows(string table, string name, string what = "COUNT(*)") =>
         Count($"SELECT {what} FROM {table} WHERE persistence_id = '/user/{name}'");
+
+    /// <summary>The events of entity <paramref name="name"/> the journal still holds (the plugin marks the deleted ones, or removes them).</summary>
+    private long Events(string name) => Rows("journal", name, "COUNT(CASE WHEN deleted THEN NULL ELSE 1 END)");
 
     /// <summary>Stops <paramref name="entity"/> and waits for it, so that the next one of the same name recovers.</summary>
     private void Stop(IActorRef entity)
@@ -67,7 +79,7 @@ public abstract class DurableEntityTests(Config store, ITestOutputHelper output)
     {
         var entity = Start("a");
         for (var i = 1; i <= 2; i++) this.Send(entity, Counter(HttpMethods.Post, "a"), Wait).ShouldHaveBody(Value("a", i));
-        Assert.Equal(2, Rows("journal", "a"));
+        Assert.Equal(2, Events("a"));
         Stop(entity);
 
         entity = Start("a");
@@ -94,7 +106,9 @@ public abstract class DurableEntityTests(Config store, ITestOutputHelper output)
         this.Send(entity, Counter(HttpMethods.Post, "b", requestKey: "node-1/handler#1"), Wait).ShouldHaveBody(Value("b", 1));
         this.Send(entity, Counter(HttpMethods.Post, "b", idempotencyKey: "client-retry-7"), Wait).ShouldHaveBody(Value("b", 3));
         this.Send(entity, Counter(HttpMethods.Get, "b"), Wait).ShouldHaveBody(Value("b", 3));
-        Assert.Equal(3, Rows("journal", "b"));
+        // Deleting, the events go once the third write's snapshot is saved, if the entity still runs then (else with
+        // the next snapshot): the keys came from the events or from that snapshot.
+        if (!deletesEvents) Assert.Equal(3, Events("b"));
     }
 
     [Fact]
@@ -107,6 +121,7 @@ public abstract class DurableEntityTests(Config store, ITestOutputHelper output)
         {
             Assert.Equal(6, Rows("snapshot", "c", "MAX(sequence_number)")); // after the 6th write
             Assert.Equal(1, Rows("snapshot", "c")); // the 3rd's is deleted
+            Assert.Equal(deletesEvents ? 1 : 7, Events("c")); // deleting: only the 7th is after the snapshot
         }, Wait);
         Stop(entity);
 
@@ -115,18 +130,23 @@ public abstract class DurableEntityTests(Config store, ITestOutputHelper output)
         this.Send(entity, Counter(HttpMethods.Post, "c", requestKey: "k2"), Wait).ShouldHaveBody(Value("c", 2)); // from the snapshot
         this.Send(entity, Counter(HttpMethods.Post, "c", requestKey: "k7"), Wait).ShouldHaveBody(Value("c", 7)); // from the event after it
         this.Send(entity, Counter(HttpMethods.Post, "c", requestKey: "k8"), Wait).ShouldHaveBody(Value("c", 8));
+        Stop(entity);
+        this.Send(Start("c"), Counter(HttpMethods.Get, "c"), Wait).ShouldHaveBody(Value("c", 8)); // the sequence went on after the snapshot
     }
 }
 
 /// <summary>The durable entity on SQLite, the default store: a file of its own, deleted after.</summary>
 [Trait("Category", "Cluster")]
-public sealed class SqliteDurableEntityTests : DurableEntityTests, IDisposable
+public class SqliteDurableEntityTests : DurableEntityTests, IDisposable
 {
     private readonly string _file;
 
-    public SqliteDurableEntityTests(ITestOutputHelper output) : this(DurableStoreFile.Create(), output) { }
+    public SqliteDurableEntityTests(ITestOutputHelper output) : this(output, deletesEvents: false) { }
 
-    private SqliteDurableEntityTests(string file, ITestOutputHelper output) : base(file.Config(), output) => _file = file;
+    protected SqliteDurableEntityTests(ITestOutputHelper output, bool deletesEvents) : this(DurableStoreFile.Create(), output, deletesEvents) { }
+
+    private SqliteDurableEntityTests(string file, ITestOutputHelper output, bool deletesEvents)
+        : base(file.Config(), output, deletesEvents) => _file = file;
 
     protected override DbConnection Connect() => new SqliteConnection($"Data Source={_file}");
 
@@ -137,6 +157,13 @@ public sealed class SqliteDurableEntityTests : DurableEntityTests, IDisposable
         DurableStoreFile.Delete(_file);
     }
 }
+
+/// <summary>
+/// The same with <c>delete-events-on-snapshot = on</c>: the journal keeps only the events after the latest snapshot,
+/// and nothing else changes (copies are still recognised, recovery reads the snapshot and what follows).
+/// </summary>
+[Trait("Category", "Cluster")]
+public sealed class SqliteDurableEntityDeletingEventsTests(ITestOutputHelper output) : SqliteDurableEntityTests(output, deletesEvents: true);
 
 /// <summary>The durable entity on PostgreSQL, the production store: a real server on 127.0.0.1 for the class.</summary>
 [Trait("Category", "Cluster")]
@@ -173,6 +200,7 @@ public sealed class DurableStoreSettingsTests
     [InlineData("store = postgresql", "actor-http.cluster.persistence.postgresql-connection-string must be set")]
     [InlineData("store = sqlite\nsqlite-file = \"\"", "actor-http.cluster.persistence.sqlite-file must name a file")]
     [InlineData("snapshot-every = 0", "actor-http.cluster.persistence.snapshot-every must be between 1 and")]
+    [InlineData("delete-events-on-snapshot = maybe", "actor-http.cluster.persistence.delete-events-on-snapshot: invalid value 'maybe'")]
     public void Bad_settings_are_named_in_the_error(string section, string message)
     {
         var e = Assert.Throws<ConfigurationException>(() =>
