@@ -67,8 +67,8 @@ CLUSTER_RUNS = {"counters1": "1 node, peak", "counters1half": "1 node, half load
                 "counters2": "2 nodes, peak", "counters2half": "2 nodes, half load"}
 
 # persist2: the same POSTs on durable counters (the default SQLite store, one file shared by the nodes), peak only;
-# manifest scenarios pcounters1 / pcounters2, server ActorHttp. Beside the in-memory figures of cluster2.
-DURABLE = {"title": "Durable /counters/{id} (events in SQLite, one file for the nodes) beside the in-memory ones"}
+# manifest scenarios pcounters1 / pcounters2, server ActorHttp. Beside the stateless figures of cluster2.
+DURABLE = {"title": "Durable /counters/{id} (events in SQLite, one file for the nodes) beside the stateless ones (cluster2)"}
 DURABLE_RUNS = {"pcounters1": "1 node, SQLite", "pcounters2": "2 nodes, one SQLite file"}
 
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
@@ -297,7 +297,7 @@ def best_runs(runs, names):
 
 
 def aggregate_durable(runs, meta):
-    """The persist2 entry: the durable runs' best, each with its share of the in-memory run on as many nodes."""
+    """The persist2 entry: the durable runs' best, each with its share of the stateless run on as many nodes."""
     if "persist2" not in meta.get("scenarios", "persist2").split(","):
         return None
     entry = {"title": DURABLE["title"], "runs": best_runs(runs, DURABLE_RUNS)}
@@ -406,7 +406,7 @@ def print_cluster(cluster, labels=CLUSTER_RUNS):
     print()
     print(cluster["title"] + " (wrk -t1 -c64, random ids of 10,000)")
     durable = labels is DURABLE_RUNS
-    rows = [("cluster run", "req/s", "p50", "p99", "errors") + (("/in-memory",) if durable else ())]
+    rows = [("cluster run", "req/s", "p50", "p99", "errors") + (("/stateless",) if durable else ())]
     notes = []
     for name, label in labels.items():
         cell = cluster["runs"][name]
